@@ -1,0 +1,1 @@
+// Placeholder until the policy helper writes the JSON Schema emitter.

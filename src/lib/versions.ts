@@ -1,0 +1,10 @@
+/** The LiteLLM release gatewayctl pins by default: the newest 1.108.x (LTS line) whose proxy extra installs from PyPI as served to our machines (later releases pin litellm-proxy / proxy-extras builds it does not serve). */
+export const DEFAULT_LITELLM_VERSION = "1.108.7";
+
+/** Releases that must never be run: 1.82.7 and 1.82.8 were compromised on PyPI, 1.107.0 is the subject of an attack-chain write-up. */
+export const FORBIDDEN_LITELLM_VERSIONS: readonly string[] = ["1.82.7", "1.82.8", "1.107.0"];
+
+/** Releases below this carry published auth-bypass CVEs. */
+export const MIN_SAFE_LITELLM_VERSION = "1.84.0";
+
+export const LITELLM_IMAGE = "ghcr.io/berriai/litellm";

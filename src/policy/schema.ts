@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { DEFAULT_LITELLM_VERSION } from "../lib/versions.js";
+
+/**
+ * The gateway policy, version 1. Every object is strict so a typo is an error, not a silently ignored key.
+ * Names in this file are the public policy format: keep them stable.
+ */
+
+export const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** Route aliases are what clients send as `model`: lowercase, no slash (LiteLLM strips provider prefixes), no comma. */
+export const ALIAS_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** Keys of backends, models and lanes. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Prefix reserved for the internal model groups that fallbacks use. */
+export const INTERNAL_GROUP_PREFIX = "gw-fallback-";
+
+export const SecretRefSchema = z
+  .strictObject({
+    secret: z.string().regex(SECRET_NAME, "a secret name is UPPER_SNAKE_CASE, for example OPENAI_API_KEY"),
+  })
+  .describe("A reference to a secret, resolved at start time by the secrets provider. Never a value.");
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+export const PriceSchema = z
+  .strictObject({
+    input: z.number().nonnegative().describe("USD per 1M input tokens"),
+    output: z.number().nonnegative().describe("USD per 1M output tokens"),
+  })
+  .describe("Price in USD per million tokens");
+export type Price = z.infer<typeof PriceSchema>;
+
+export const PrivacySchema = z
+  .enum(["local-only", "local-first", "cloud-allowed"])
+  .describe(
+    "local-only: primary and every fallback on local backends. local-first: primary local, cloud only as fallbacks listed on the route. cloud-allowed: anything.",
+  );
+export type Privacy = z.infer<typeof PrivacySchema>;
+
+export const BACKEND_TYPES = ["ollama", "openai-compatible", "openai", "anthropic", "openrouter"] as const;
+export const CLOUD_VENDOR_TYPES: readonly BackendType[] = ["openai", "anthropic", "openrouter"];
+export const BackendTypeSchema = z.enum(BACKEND_TYPES);
+export type BackendType = z.infer<typeof BackendTypeSchema>;
+
+export const BackendSchema = z
+  .strictObject({
+    type: BackendTypeSchema,
+    url: z
+      .string()
+      .url()
+      .optional()
+      .describe("Base URL. Required for ollama and openai-compatible (include /v1 for openai-compatible)."),
+    apiKey: SecretRefSchema.optional(),
+    location: z.enum(["local", "cloud"]).describe("Where requests to this backend go. Checked against the URL."),
+    trustAsLocal: z
+      .boolean()
+      .optional()
+      .describe("Accept a local backend whose host is not loopback, private, .local/.lan/.home.arpa or single-label."),
+    description: z.string().optional(),
+  })
+  .describe("A model server: a local one (Ollama, vLLM, llama.cpp, LM Studio) or a cloud provider");
+export type Backend = z.infer<typeof BackendSchema>;
+
+export const ModelSchema = z
+  .strictObject({
+    backend: z.string().describe("Key of a backend"),
+    name: z.string().min(1).describe("The model's name on that backend, for example llama3.1:8b or gpt-4o-mini"),
+    price: PriceSchema.optional().describe("USD per 1M tokens; local models cost 0 unless priced"),
+    contextWindow: z.number().int().positive().optional(),
+    maxTokens: z.number().int().positive().optional(),
+    description: z.string().optional(),
+  })
+  .describe("One model on one backend");
+export type Model = z.infer<typeof ModelSchema>;
+
+export const LaneSchema = z
+  .strictObject({
+    privacy: PrivacySchema,
+    description: z.string().min(1).describe("One sentence: what work belongs in this lane"),
+    maxPrice: PriceSchema.optional().describe("Every model reachable from this lane's routes must cost at most this"),
+  })
+  .describe("A kind of work with its privacy and cost rules");
+export type Lane = z.infer<typeof LaneSchema>;
+
+export const RouteSchema = z
+  .strictObject({
+    lane: z.string().describe("Key of a lane"),
+    model: z.string().describe("Key of the primary model"),
+    fallbacks: z.array(z.string()).default([]).describe("Keys of models tried in order when the primary fails"),
+    privacy: PrivacySchema.optional().describe("Stricter than the lane's privacy, never looser"),
+    description: z.string().optional(),
+  })
+  .describe("A route alias clients ask for as `model`");
+export type Route = z.infer<typeof RouteSchema>;
+
+export const GatewaySchema = z
+  .strictObject({
+    port: z.number().int().min(1).max(65535).default(4000),
+    bind: z
+      .string()
+      .default("127.0.0.1")
+      .describe("Address the gateway listens on (published on, for Docker). Anything but loopback must be explicit."),
+    litellmVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "a plain version such as 1.108.7").default(DEFAULT_LITELLM_VERSION),
+    image: z
+      .string()
+      .optional()
+      .describe("Container image; default ghcr.io/berriai/litellm:<litellmVersion>"),
+    masterKey: SecretRefSchema.default({ secret: "LITELLM_MASTER_KEY" }),
+    runtime: z
+      .enum(["docker", "process"])
+      .default("docker")
+      .describe("docker: loopback backend URLs are reached as host.docker.internal from the container"),
+  })
+  .describe("How the LiteLLM proxy itself runs");
+export type Gateway = z.infer<typeof GatewaySchema>;
+
+export const SecretsSchema = z
+  .strictObject({
+    provider: z.enum(["env", "env-file", "command"]).default("env"),
+    file: z.string().optional().describe("env-file: a dotenv file readable only by its owner (mode 0600)"),
+    command: z
+      .string()
+      .optional()
+      .describe("command: a template run without a shell, {name} replaced by the secret name, e.g. `pass show gateway/{name}`"),
+    timeoutSeconds: z.number().positive().default(10),
+  })
+  .describe("Where secret values come from at start time");
+export type Secrets = z.infer<typeof SecretsSchema>;
+
+export const RuntimeSchema = z
+  .strictObject({
+    source: z.string().optional().describe("Source of truth (a Git checkout or NAS path) synced into dir"),
+    dir: z.string().default("~/.local/state/gatewayctl/runtime").describe("Local runtime directory mounted into the container"),
+    keep: z.number().int().min(1).max(100).default(5).describe("Previous generations kept for rollback"),
+    sourceTimeoutSeconds: z.number().positive().default(15),
+  })
+  .describe("The local runtime copy the gateway runs from");
+export type Runtime = z.infer<typeof RuntimeSchema>;
+
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1),
+    gateway: GatewaySchema.default(GatewaySchema.parse({})),
+    secrets: SecretsSchema.default(SecretsSchema.parse({})),
+    runtime: RuntimeSchema.default(RuntimeSchema.parse({})),
+    backends: z.record(z.string().regex(KEY_NAME), BackendSchema),
+    models: z.record(z.string().regex(KEY_NAME), ModelSchema),
+    lanes: z.record(z.string().regex(KEY_NAME), LaneSchema),
+    routes: z.record(z.string().regex(ALIAS_NAME, "a route alias is lowercase letters, digits, '.', '_' or '-'"), RouteSchema),
+  })
+  .describe("gatewayctl policy: backends, models, lanes and route aliases for one LiteLLM gateway");
+export type Policy = z.infer<typeof PolicySchema>;
+/** The policy as written, before defaults. */
+export type PolicyInput = z.input<typeof PolicySchema>;
+
+export const PRIVACY_RANK: Record<Privacy, number> = { "local-only": 0, "local-first": 1, "cloud-allowed": 2 };

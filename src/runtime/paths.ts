@@ -1,0 +1,34 @@
+import { homedir } from "node:os";
+import { dirname, basename, join, resolve } from "node:path";
+
+/** Expand a leading `~/` and resolve relative paths against `base`. */
+export function expandPath(p: string, base: string = process.cwd()): string {
+  if (p === "~") return homedir();
+  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
+  return resolve(base, p);
+}
+
+/**
+ * Layout around a runtime directory `D` (all siblings, so one filesystem and atomic renames):
+ *   D                 the live runtime (what the gateway reads; swapped atomically by sync)
+ *   D.generations/    previous generations and the manifest, owned by sync
+ *   D.state/          state of what is running (process pid, log, container id), owned by the runtimes
+ *   D.lock            the sync lock
+ */
+export interface RuntimePaths {
+  dir: string;
+  generations: string;
+  stateDir: string;
+  lock: string;
+}
+
+export function runtimePaths(dir: string): RuntimePaths {
+  const parent = dirname(dir);
+  const name = basename(dir);
+  return {
+    dir,
+    generations: join(parent, `${name}.generations`),
+    stateDir: join(parent, `${name}.state`),
+    lock: join(parent, `${name}.lock`),
+  };
+}
