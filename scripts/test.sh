@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs every real part the tests need
+# (Debian packages, the Docker Engine, the pinned LiteLLM virtualenv, OpenClaw on Node 24, npm packages),
+# then runs vitest. Idempotent: a second run reuses what is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in docker.io iptables docker-compose pass gnupg rsync hyperfine busybox-static tmux python3-venv; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "missing Debian packages: ${need_pkgs[*]} (run as root or install them)" >&2; exit 1; fi
+  echo "==> installing Debian packages: ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+echo "==> Docker Engine"
+bash scripts/setup-docker.sh
+export DOCKER_HOST="${DOCKER_HOST:-unix:///tmp/gw-docker.sock}"
+
+echo "==> LiteLLM (pinned) in .venv-litellm"
+bash scripts/setup-litellm.sh
+
+echo "==> OpenClaw on Node 24 in .tools/openclaw"
+bash scripts/setup-openclaw.sh
+
+echo "==> npm packages"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+echo "==> tests"
+npm test
