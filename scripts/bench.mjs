@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// npm run bench: prints every figure as a ratio against a baseline measured in the same run, never as a
+// bare absolute time (absolute times are shown beside the ratio only for context).
+// Sections: startup (cold build vs node -e 0), scale (1,000 routes / 3,000 models), sync (1,000 files vs rsync -a),
+// start (gatewayctl start --runtime process vs litellm --config directly), test-routes (20 routes vs 1 route, 300 ms backend).
+// Everything listens on 127.0.0.1 only and stops by itself.
+import { spawnSync, spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { stringify } from "yaml";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = join(ROOT, "dist", "cli.js");
+const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+const work = mkdtempSync(join(tmpdir(), "gatewayctl-bench-"));
+const results = [];
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timeOnce(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0 && !opts.allowFail) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}\n${r.stderr}`);
+  }
+  return ms;
+}
+
+function timeMedian(cmd, args, n, opts) {
+  timeOnce(cmd, args, opts); // warm the page cache, as a person's second run would
+  return median(Array.from({ length: n }, () => timeOnce(cmd, args, opts)));
+}
+
+function report(section, name, ms, baselineName, baselineMs, goal) {
+  const ratio = ms / baselineMs;
+  results.push({ section, name, ms, baselineName, baselineMs, ratio, goal });
+  const goalText = goal ? `  (goal ${goal.text}: ${goal.ok(ratio, ms) ? "met" : "NOT met"})` : "";
+  console.log(`${section.padEnd(12)} ${name.padEnd(44)} ${ratio.toFixed(2)}× ${baselineName}  [${ms.toFixed(0)} ms vs ${baselineMs.toFixed(0)} ms]${goalText}`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createNetServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on("error", rej);
+  });
+}
+
+async function waitReady(baseUrl, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (const path of ["/health/liveliness", "/health/readiness"]) {
+    for (;;) {
+      try {
+        const r = await fetch(baseUrl + path);
+        if (r.ok) break;
+      } catch {}
+      if (Date.now() > deadline) throw new Error(`${baseUrl}${path} not ready`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** An Ollama-compatible stand-in for a model server that answers /api/chat after `delayMs` (no model weights here). */
+function startDelayedOllamaStandIn(delayMs) {
+  return new Promise((res) => {
+    const server = createServer((req, resp) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        if (req.url === "/api/tags") {
+          resp.setHeader("content-type", "application/json");
+          return resp.end(JSON.stringify({ models: [{ name: "bench:1b", model: "bench:1b" }] }));
+        }
+        setTimeout(() => {
+          resp.setHeader("content-type", "application/json");
+          resp.end(
+            JSON.stringify({
+              model: "bench:1b",
+              created_at: new Date().toISOString(),
+              message: { role: "assistant", content: "ok" },
+              done: true,
+              done_reason: "stop",
+              prompt_eval_count: 3,
+              eval_count: 1,
+            }),
+          );
+        }, delayMs);
+      });
+    });
+    server.listen(0, "127.0.0.1", () => res({ server, url: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+function benchPolicy({ routes, port, ollamaUrl, runtimeDir, secretsFile }) {
+  const r = {};
+  for (let i = 0; i < routes; i++) r[`route-${i}`] = { lane: "private", model: "local" };
+  return {
+    version: 1,
+    gateway: { port, bind: "127.0.0.1", runtime: "process", masterKey: { secret: "LITELLM_MASTER_KEY" } },
+    secrets: { provider: "env-file", file: secretsFile },
+    runtime: { dir: runtimeDir },
+    backends: { ollama: { type: "ollama", url: ollamaUrl, location: "local" } },
+    models: { local: { backend: "ollama", name: "bench:1b" } },
+    lanes: { private: { privacy: "local-only", description: "Private work" } },
+    routes: r,
+  };
+}
+
+function writeSecrets(dir) {
+  const f = join(dir, "secrets.env");
+  writeFileSync(f, `LITELLM_MASTER_KEY=sk-bench-${Math.random().toString(36).slice(2)}${Date.now()}\n`, { mode: 0o600 });
+  chmodSync(f, 0o600);
+  return f;
+}
+
+function cli(args, opts = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, ...opts });
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`gatewayctl ${args.join(" ")} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+// --- baseline -------------------------------------------------------------------------------------------
+const N = Number(process.env.BENCH_RUNS ?? 10);
+const nodeBaseline = timeMedian(process.execPath, ["-e", "0"], N);
+console.log(`baseline: node -e 0, median of ${N}: ${nodeBaseline.toFixed(0)} ms\n`);
+
+try {
+  // --- startup ----------------------------------------------------------------------------------------
+  if (want("startup")) {
+    const out = join(work, "startup-out");
+    const ms = timeMedian(process.execPath, [CLI, "build", "--policy", join(ROOT, "examples/homelab/gateway.policy.yaml"), "--out", out], N);
+    report("startup", "gatewayctl build (example), cold process", ms, "node -e 0", nodeBaseline, {
+      text: "< 2.5×",
+      ok: (r) => r < 2.5,
+    });
+  }
+
+  // --- scale ------------------------------------------------------------------------------------------
+  if (want("scale")) {
+    const dir = join(work, "scale");
+    mkdirSync(dir, { recursive: true });
+    const backends = {
+      ollama: { type: "ollama", url: "http://127.0.0.1:11434", location: "local" },
+      openai: { type: "openai", apiKey: { secret: "OPENAI_API_KEY" }, location: "cloud" },
+    };
+    const models = {};
+    for (let i = 0; i < 3000; i++) {
+      models[`m${i}`] = i % 3 === 0
+        ? { backend: "openai", name: `gpt-bench-${i}`, price: { input: 0.1, output: 0.4 } }
+        : { backend: "ollama", name: `bench-${i}:7b` };
+    }
+    const lanes = {
+      private: { privacy: "local-only", description: "Private" },
+      routine: { privacy: "local-first", description: "Routine" },
+      web: { privacy: "cloud-allowed", description: "Web" },
+    };
+    const routes = {};
+    for (let i = 0; i < 1000; i++) {
+      const local = (k) => `m${(k % 1000) * 3 + 1}`;
+      const cloud = (k) => `m${(k % 1000) * 3}`;
+      if (i % 3 === 0) routes[`r${i}`] = { lane: "private", model: local(i), fallbacks: [local(i + 1)] };
+      else if (i % 3 === 1) routes[`r${i}`] = { lane: "routine", model: local(i), fallbacks: [cloud(i)] };
+      else routes[`r${i}`] = { lane: "web", model: cloud(i), fallbacks: [cloud(i + 1), local(i)] };
+    }
+    const policy = { version: 1, secrets: { provider: "env" }, runtime: { dir: join(dir, "runtime") }, backends, models, lanes, routes };
+    const file = join(dir, "big.policy.yaml");
+    writeFileSync(file, stringify(policy));
+    const ms = timeMedian(process.execPath, [CLI, "build", "--policy", file, "--out", join(dir, "out")], 5);
+    report("scale", "build + proof, 1,000 routes / 3,000 models", ms, "node -e 0", nodeBaseline, {
+      text: "< 1 s",
+      ok: (_r, abs) => abs < 1000,
+    });
+  }
+
+  // --- sync -------------------------------------------------------------------------------------------
+  if (want("sync")) {
+    const rsyncOk = spawnSync("rsync", ["--version"]).status === 0;
+    if (!rsyncOk) throw new Error("rsync is not installed (apt-get install -y rsync): the sync figures need it as the baseline");
+    const src = join(work, "sync-src");
+    cli(["build", "--policy", join(ROOT, "examples/homelab/gateway.policy.yaml"), "--out", src]);
+    for (let i = 0; i < 1000 - 6; i++) {
+      const d = join(src, "extra", `d${i % 20}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`.repeat(40));
+    }
+    const firstSync = [], noopSync = [], firstRsync = [], noopRsync = [];
+    for (let k = 0; k < 5; k++) {
+      const to = join(work, `sync-to-${k}`, "runtime");
+      mkdirSync(dirname(to), { recursive: true });
+      firstSync.push(timeOnce(process.execPath, [CLI, "sync", "--from", src, "--to", to]));
+      noopSync.push(timeOnce(process.execPath, [CLI, "sync", "--from", src, "--to", to]));
+      const rto = join(work, `rsync-to-${k}`);
+      firstRsync.push(timeOnce("rsync", ["-a", `${src}/`, `${rto}/`]));
+      noopRsync.push(timeOnce("rsync", ["-a", `${src}/`, `${rto}/`]));
+    }
+    report("sync", "first sync, 1,000 files", median(firstSync), "rsync -a (first)", median(firstRsync), {
+      text: "< 1.5×",
+      ok: (r) => r < 1.5,
+    });
+    report("sync", "no-op sync, 1,000 files", median(noopSync), "rsync -a (no-op)", median(noopRsync), {
+      text: "< 1×",
+      ok: (r) => r < 1,
+    });
+  }
+
+  // --- start and test-routes (real LiteLLM) -----------------------------------------------------------
+  if (want("start") || want("test-routes")) {
+    if (!existsSync(LITELLM)) throw new Error("LiteLLM is not installed: run scripts/setup-litellm.sh");
+    const backend = await startDelayedOllamaStandIn(300);
+    const gateways = [];
+    try {
+      const setup = async (name, routes) => {
+        const dir = join(work, name);
+        mkdirSync(dir, { recursive: true });
+        const port = await freePort();
+        const secretsFile = writeSecrets(dir);
+        const policyFile = join(dir, "gateway.policy.yaml");
+        writeFileSync(policyFile, stringify(benchPolicy({ routes, port, ollamaUrl: backend.url, runtimeDir: join(dir, "runtime"), secretsFile })));
+        cli(["build", "--policy", policyFile]);
+        return { dir, port, policyFile };
+      };
+
+      if (want("start")) {
+        const direct = [], viaCli = [];
+        for (let k = 0; k < 3; k++) {
+          const g = await setup(`start-${k}`, 5);
+          // direct: litellm --config on the generated config, to ready
+          const env = { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: "sk-bench-direct-0123456789" };
+          const t0 = Date.now();
+          const p = spawn(LITELLM, ["--config", join(g.dir, "generated", "config.yaml"), "--host", "127.0.0.1", "--port", String(g.port)], {
+            cwd: join(g.dir, "generated"), env, stdio: "ignore", detached: true,
+          });
+          await waitReady(`http://127.0.0.1:${g.port}`, 180_000);
+          direct.push(Date.now() - t0);
+          process.kill(-p.pid, "SIGTERM");
+          await new Promise((r) => p.on("exit", r));
+          // gatewayctl start --runtime process: sync + secrets + launch + wait for ready
+          viaCli.push(timeOnce(process.execPath, [CLI, "start", "--policy", g.policyFile, "--runtime", "process"]));
+          cli(["stop", "--policy", g.policyFile, "--runtime", "process"]);
+        }
+        report("start", "gatewayctl start --runtime process to ready", median(viaCli), "litellm --config to ready", median(direct), {
+          text: "< 1.2×",
+          ok: (r) => r < 1.2,
+        });
+      }
+
+      if (want("test-routes")) {
+        const one = await setup("tr-1", 1);
+        const twenty = await setup("tr-20", 20);
+        for (const g of [one, twenty]) {
+          cli(["start", "--policy", g.policyFile, "--runtime", "process"]);
+          gateways.push(g);
+        }
+        const t1 = [], t20 = [];
+        for (let k = 0; k < 3; k++) {
+          t1.push(timeOnce(process.execPath, [CLI, "test-routes", "--policy", one.policyFile, "--json"]));
+          t20.push(timeOnce(process.execPath, [CLI, "test-routes", "--policy", twenty.policyFile, "--json"]));
+        }
+        report("test-routes", "test-routes, 20 routes, 300 ms backend", median(t20), "test-routes, 1 route", median(t1), {
+          text: "< 2×",
+          ok: (r) => r < 2,
+        });
+      }
+    } finally {
+      for (const g of gateways) cli(["stop", "--policy", g.policyFile, "--runtime", "process"], { allowFail: true });
+      backend.server.close();
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ nodeBaseline, results }, null, 2));
