@@ -1,8 +1,52 @@
-// TEMPORARY stub: the owning helper replaces this file. Keep the exported name.
 import type { Command } from "commander";
 
 export function registerStatus(program: Command): void {
-  program.command("status").description("(not built yet)").action(() => {
-    throw new Error("gatewayctl status is not built yet");
-  });
+  program
+    .command("status")
+    .description("is the gateway running and healthy, and does it run the configuration on disk")
+    .option("--policy <file>", "policy file", "gateway.policy.yaml")
+    .option("--runtime <kind>", "docker or process (default: the policy's gateway.runtime)")
+    .option("--dir <dir>", "runtime directory (default: the policy's runtime.dir)")
+    .option("--json", "print one JSON object")
+    .action(async (raw: Record<string, unknown>) => {
+      const { z } = await import("zod");
+      const { parseFlags, resolveRuntimeTarget, registerSecretsForRedaction } = await import("../runtime/start-gateway.js");
+      const { getRuntime } = await import("../runtime/runtime.js");
+      const { stdout, printJson } = await import("../lib/output.js");
+      const flags = parseFlags(
+        z.object({
+          policy: z.string().min(1),
+          runtime: z.enum(["docker", "process"]).optional(),
+          dir: z.string().min(1).optional(),
+          json: z.boolean().optional(),
+        }),
+        raw,
+      );
+      const target = await resolveRuntimeTarget({
+        policyFile: flags.policy,
+        ...(flags.runtime ? { runtime: flags.runtime } : {}),
+        ...(flags.dir ? { dir: flags.dir } : {}),
+      });
+      await registerSecretsForRedaction(target);
+      const runtime = await getRuntime(target.kind);
+      const s = await runtime.status(target.context);
+      const upToDate = s.runningConfigHash !== undefined && s.diskConfigHash !== undefined ? s.runningConfigHash === s.diskConfigHash : undefined;
+      // a gateway that runs but does not answer its health checks is a failed check
+      if (s.state === "unhealthy") process.exitCode = 1;
+      if (flags.json) {
+        printJson({ ...s, upToDate: upToDate ?? null, runtimeDir: target.paths.dir });
+        return;
+      }
+      const gen = (g: number | undefined, h: string | undefined) =>
+        h === undefined ? "none" : `${g !== undefined ? `generation ${g}, ` : ""}${h.slice(0, 12)}`;
+      const lines = [`gateway: ${s.state} (${s.kind}${s.id ? `, ${s.kind === "process" ? "pid" : "container"} ${s.id.slice(0, 12)}` : ""})`, `url: ${s.baseUrl}`];
+      if (s.health) lines.push(`health: liveliness ${s.health.liveliness ? "ok" : "failing"}, readiness ${s.health.readiness ? "ok" : "failing"}`);
+      if (s.image) lines.push(`image: ${s.image}`);
+      if (s.litellmVersion) lines.push(`litellm: ${s.litellmVersion}`);
+      if (s.startedAt) lines.push(`started: ${s.startedAt}`);
+      if (s.state !== "stopped" && s.state !== "missing") lines.push(`running config: ${gen(s.runningGeneration, s.runningConfigHash)}`);
+      lines.push(`config on disk: ${gen(s.diskGeneration, s.diskConfigHash)} (${target.paths.dir})`);
+      if (upToDate === false) lines.push("the gateway runs an older configuration than the one on disk: run gatewayctl start to apply it");
+      stdout(lines.join("\n"));
+    });
 }
