@@ -65,8 +65,8 @@ export const ModelSchema = z
     backend: z.string().describe("Key of a backend"),
     name: z.string().min(1).describe("The model's name on that backend, for example llama3.1:8b or gpt-4o-mini"),
     price: PriceSchema.optional().describe("USD per 1M tokens; local models cost 0 unless priced"),
-    contextWindow: z.number().int().positive().optional(),
-    maxTokens: z.number().int().positive().optional(),
+    contextWindow: z.number().int().positive().optional().describe("Context window in tokens"),
+    maxTokens: z.number().int().positive().optional().describe("Maximum output tokens per request"),
     description: z.string().optional(),
   })
   .describe("One model on one backend");
@@ -94,17 +94,23 @@ export type Route = z.infer<typeof RouteSchema>;
 
 export const GatewaySchema = z
   .strictObject({
-    port: z.number().int().min(1).max(65535).default(4000),
+    port: z.number().int().min(1).max(65535).default(4000).describe("TCP port the gateway listens on"),
     bind: z
       .string()
       .default("127.0.0.1")
       .describe("Address the gateway listens on (published on, for Docker). Anything but loopback must be explicit."),
-    litellmVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "a plain version such as 1.108.7").default(DEFAULT_LITELLM_VERSION),
+    litellmVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, "a plain version such as 1.108.7")
+      .default(DEFAULT_LITELLM_VERSION)
+      .describe("LiteLLM release to run, pinned; compromised releases are refused"),
     image: z
       .string()
       .optional()
       .describe("Container image; default ghcr.io/berriai/litellm:<litellmVersion>"),
-    masterKey: SecretRefSchema.default({ secret: "LITELLM_MASTER_KEY" }),
+    masterKey: SecretRefSchema.default({ secret: "LITELLM_MASTER_KEY" }).describe(
+      "The secret holding the gateway's master key, as { secret: NAME }",
+    ),
     runtime: z
       .enum(["docker", "process"])
       .default("docker")
@@ -115,13 +121,16 @@ export type Gateway = z.infer<typeof GatewaySchema>;
 
 export const SecretsSchema = z
   .strictObject({
-    provider: z.enum(["env", "env-file", "command"]).default("env"),
+    provider: z
+      .enum(["env", "env-file", "command"])
+      .default("env")
+      .describe("env: the environment; env-file: a dotenv file (file); command: a command per secret (command)"),
     file: z.string().optional().describe("env-file: a dotenv file readable only by its owner (mode 0600)"),
     command: z
       .string()
       .optional()
       .describe("command: a template run without a shell, {name} replaced by the secret name, e.g. `pass show gateway/{name}`"),
-    timeoutSeconds: z.number().positive().default(10),
+    timeoutSeconds: z.number().positive().default(10).describe("How long the command provider may take per secret"),
   })
   .describe("Where secret values come from at start time");
 export type Secrets = z.infer<typeof SecretsSchema>;
@@ -131,21 +140,27 @@ export const RuntimeSchema = z
     source: z.string().optional().describe("Source of truth (a Git checkout or NAS path) synced into dir"),
     dir: z.string().default("~/.local/state/gatewayctl/runtime").describe("Local runtime directory mounted into the container"),
     keep: z.number().int().min(1).max(100).default(5).describe("Previous generations kept for rollback"),
-    sourceTimeoutSeconds: z.number().positive().default(15),
+    sourceTimeoutSeconds: z
+      .number()
+      .positive()
+      .default(15)
+      .describe("How long reading the source may take before the last known-good runtime copy is used"),
   })
   .describe("The local runtime copy the gateway runs from");
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
 export const PolicySchema = z
   .strictObject({
-    version: z.literal(1),
+    version: z.literal(1).describe("Policy format version: 1"),
     gateway: GatewaySchema.default(GatewaySchema.parse({})),
     secrets: SecretsSchema.default(SecretsSchema.parse({})),
     runtime: RuntimeSchema.default(RuntimeSchema.parse({})),
-    backends: z.record(z.string().regex(KEY_NAME), BackendSchema),
-    models: z.record(z.string().regex(KEY_NAME), ModelSchema),
-    lanes: z.record(z.string().regex(KEY_NAME), LaneSchema),
-    routes: z.record(z.string().regex(ALIAS_NAME, "a route alias is lowercase letters, digits, '.', '_' or '-'"), RouteSchema),
+    backends: z.record(z.string().regex(KEY_NAME), BackendSchema).describe("Model servers by name"),
+    models: z.record(z.string().regex(KEY_NAME), ModelSchema).describe("Models by name"),
+    lanes: z.record(z.string().regex(KEY_NAME), LaneSchema).describe("Kinds of work by name, each with its privacy"),
+    routes: z
+      .record(z.string().regex(ALIAS_NAME, "a route alias is lowercase letters, digits, '.', '_' or '-'"), RouteSchema)
+      .describe("Route aliases by name: what clients send as `model`"),
   })
   .describe("gatewayctl policy: backends, models, lanes and route aliases for one LiteLLM gateway");
 export type Policy = z.infer<typeof PolicySchema>;
