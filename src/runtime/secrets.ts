@@ -157,6 +157,37 @@ async function readEnvFile(policy: Policy, policyDir: string): Promise<{ file: s
   return { file, values };
 }
 
+/** SIGKILL `pid` and every descendant (found through /proc on Linux). */
+async function killTree(pid: number): Promise<void> {
+  const pids = [pid];
+  try {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const parents = new Map<number, number[]>();
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const list = parents.get(ppid) ?? [];
+        list.push(Number(entry));
+        parents.set(ppid, list);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    for (let k = 0; k < pids.length; k++) pids.push(...(parents.get(pids[k] as number) ?? []));
+  } catch {
+    // no /proc: the direct child only
+  }
+  for (const p of pids.reverse()) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 interface CommandFailure {
   name: string;
   reason: string;
@@ -171,15 +202,22 @@ async function runSecretCommand(
   const { execa } = await import("execa");
   const args = argv.map((a) => a.split("{name}").join(name));
   const [file, ...rest] = args as [string, ...string[]];
-  const r = await execa(file, rest, {
+  const sub = execa(file, rest, {
     reject: false,
-    timeout: timeoutSeconds * 1000,
     env,
     extendEnv: false,
     stdin: "ignore",
     stripFinalNewline: false,
   });
-  if (r.timedOut) return { failure: { name, reason: `\`${file}\` timed out after ${timeoutSeconds}s` } };
+  // execa's own timeout kills only the direct child; a grandchild holding stdout open would keep us waiting
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (sub.pid !== undefined) void killTree(sub.pid);
+  }, timeoutSeconds * 1000);
+  const r = await sub;
+  clearTimeout(timer);
+  if (timedOut) return { failure: { name, reason: `\`${file}\` timed out after ${timeoutSeconds}s` } };
   const code = (r as { code?: string }).code;
   if (r.exitCode === undefined && code) return { failure: { name, reason: `\`${file}\` could not run (${code})` } };
   if (r.exitCode !== 0) {
