@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../lib/errors.js";
 import type { BackendType, Price, Privacy } from "../policy/schema.js";
+import type { ProofReport } from "../privacy/types.js";
 
 /**
  * Contracts between the compiler and every later stage (proof, sync, start, test-routes, clients).
@@ -92,6 +93,8 @@ export interface CompiledGateway {
   /** names of every secret the gateway needs at start time (master key included), sorted */
   secretNames: string[];
   warnings: Diagnostic[];
+  /** the privacy proof on the generated config.yaml (set by buildGateway, not by compilePolicy) */
+  proof?: ProofReport;
 }
 
 /** Files of the runtime directory that the gateway reads: config.yaml, the guard and its data. */

@@ -1,0 +1,28 @@
+import type { Policy } from "../policy/schema.js";
+import type { GeneratedMeta } from "./header.js";
+import { hashHeader } from "./header.js";
+import type { GatewayPlan } from "./route-map.js";
+
+/** Every secret name the gateway needs, each with what it is for; never a value. */
+export function renderEnvExample(policy: Policy, plan: GatewayPlan, meta: GeneratedMeta): string {
+  const where =
+    policy.secrets.provider === "env-file"
+      ? `Put the values in ${policy.secrets.file ?? "the secrets file"} (mode 0600), never in the runtime directory or Git.`
+      : policy.secrets.provider === "command"
+        ? `Values come from the secrets command (${policy.secrets.command ?? "secrets.command"}), one name at a time.`
+        : "Values come from the environment of the process that runs gatewayctl.";
+  const purpose = new Map<string, string[]>();
+  const add = (name: string, why: string): void => {
+    purpose.set(name, [...(purpose.get(name) ?? []), why]);
+  };
+  add(policy.gateway.masterKey.secret, "LiteLLM proxy master key: clients authenticate with it; must start with sk-");
+  for (const [backend, name] of Object.entries(plan.backendSecrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const type = policy.backends[backend]?.type ?? "backend";
+    add(name, `API key of backend "${backend}" (${type})`);
+  }
+  const lines = [hashHeader(meta, `Secret names the gateway needs. ${where}`).trimEnd()];
+  for (const name of plan.secretNames) {
+    lines.push("", `# ${(purpose.get(name) ?? ["secret"]).join("; ")}`, `${name}=`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,52 @@
+import type { Policy } from "../policy/schema.js";
+import { GUARD_CALLBACK } from "./guard-source.js";
+import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
+import type { LiteLLMConfig } from "./types.js";
+
+/** Retries stay inside a model group (one deployment each); a small number keeps a dead backend from stalling the fallback. */
+export const NUM_RETRIES = 1;
+
+/** USD per 1M tokens → USD per token, without binary rounding noise (0.15 → 1.5e-7 exactly as written). */
+export function perToken(perMillion: number): number {
+  return Number(`${perMillion}e-6`);
+}
+
+function deploymentEntry(d: PlannedDeployment): LiteLLMConfig["model_list"][number] {
+  const params: Record<string, unknown> = { model: d.litellmModel };
+  if (d.emitApiBase !== undefined) params.api_base = d.emitApiBase;
+  if (d.apiKey !== undefined) params.api_key = d.apiKey;
+  if (d.priced) {
+    params.input_cost_per_token = perToken(d.price.input);
+    params.output_cost_per_token = perToken(d.price.output);
+  }
+  const info: Record<string, unknown> = { id: d.id };
+  if (d.contextWindow !== undefined) info.max_input_tokens = d.contextWindow;
+  if (d.maxTokens !== undefined) info.max_output_tokens = d.maxTokens;
+  return { model_name: d.group, litellm_params: params, model_info: info };
+}
+
+/**
+ * The LiteLLM proxy config. Only explicit per-alias fallbacks; none of the mechanisms that route a request
+ * somewhere the policy did not name (default_fallbacks, wildcards, aliases, completion_model, a global api_base,
+ * auto-routers, client-side credentials) is ever emitted.
+ */
+export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMConfig {
+  const fallbacks = plan.routes
+    .filter((r) => r.fallbackGroups.length > 0)
+    .map((r) => ({ [r.alias]: [...r.fallbackGroups] }));
+  return {
+    model_list: plan.deployments.map(deploymentEntry),
+    router_settings: {
+      num_retries: NUM_RETRIES,
+      fallbacks,
+    },
+    litellm_settings: {
+      callbacks: [GUARD_CALLBACK],
+    },
+    general_settings: {
+      master_key: `os.environ/${policy.gateway.masterKey.secret}`,
+      // configured fallbacks are checked against the caller's key model access (the default in 1.108; explicit here)
+      enforce_fallback_model_access: true,
+    },
+  };
+}
