@@ -1,6 +1,19 @@
-// TEMPORARY stub so `build` can call it; the clients helper replaces this file. Keep the exported signatures.
+/**
+ * Client configurations that point at the gateway and name only route aliases, never vendor model ids.
+ * Everything exported here is pure (no I/O): `build` writes the files, `gatewayctl clients` prints or merges them.
+ */
 import type { GeneratedFile, RouteMap } from "../compile/types.js";
 import type { Policy } from "../policy/schema.js";
+import { renderAiderConfFile, renderAiderMetadataFile, aiderConfig } from "./aider.js";
+import { renderContinueFile } from "./continue.js";
+import { renderEnvFile } from "./env-sh.js";
+import { gatewayBaseUrl } from "./gateway-url.js";
+import { openWebUiChoices, renderOpenWebUiFile } from "./open-webui.js";
+import { OPENCLAW_PRIVATE_AGENT_ID, openClawSettings, renderOpenClawFile } from "./openclaw.js";
+import { codingRoute } from "./routes.js";
+
+export { gatewayBaseUrl, normaliseBaseUrl } from "./gateway-url.js";
+export { CLIENT_KEY_ENV } from "./routes.js";
 
 export interface ClientAliasUsage {
   client: string;
@@ -10,12 +23,110 @@ export interface ClientAliasUsage {
   note?: string;
 }
 
-/** Pure: every client config `build` writes under `clients/`, paths relative to the output dir. */
-export function renderClientFiles(_policy: Policy, _routeMap: RouteMap): GeneratedFile[] {
-  return [];
+export const CLIENT_NAMES = ["openclaw", "continue", "open-webui", "aider", "env"] as const;
+export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** One client's files; the first is the main one (what `gatewayctl clients <name>` prints or writes to --out). */
+export interface ClientRender {
+  client: ClientName;
+  files: GeneratedFile[];
+  usage: ClientAliasUsage[];
+}
+
+/** Where each client's main file goes on the user's machine (for messages and the README). */
+export const CLIENT_DESTINATIONS: Record<ClientName, string> = {
+  openclaw: "~/.openclaw/openclaw.json (merge with --merge)",
+  continue: "~/.continue/config.yaml",
+  "open-webui": "the Open WebUI container's --env-file",
+  aider: "<repo>/.aider.conf.yml (and .aider.model.metadata.json beside it)",
+  env: "source it in your shell: . ./env.sh",
+};
+
+/** Pure: the files of one client, paths under `clients/`. */
+export function renderClient(client: ClientName, routeMap: RouteMap, baseUrl: string): ClientRender {
+  const all = routeMap.routes.map((r) => r.alias);
+  switch (client) {
+    case "openclaw": {
+      const settings = openClawSettings(routeMap, baseUrl);
+      const priv = settings.agents.entries?.[OPENCLAW_PRIVATE_AGENT_ID];
+      const notes = [
+        settings.agents.defaults ? `default agent: ${settings.agents.defaults.model.primary}` : undefined,
+        priv ? `agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${priv.modelPolicy.allow.join(", ")} only` : undefined,
+      ].filter((n): n is string => n !== undefined);
+      return {
+        client,
+        files: [{ path: "clients/openclaw.json", content: renderOpenClawFile(routeMap, baseUrl) }],
+        usage: [{ client, file: "clients/openclaw.json", aliases: all, note: notes.join("; ") || undefined }],
+      };
+    }
+    case "continue": {
+      const coding = codingRoute(routeMap);
+      return {
+        client,
+        files: [{ path: "clients/continue.yaml", content: renderContinueFile(routeMap, baseUrl) }],
+        usage: [
+          {
+            client,
+            file: "clients/continue.yaml",
+            aliases: all,
+            note: coding ? `autocomplete: ${coding.alias}` : undefined,
+          },
+        ],
+      };
+    }
+    case "open-webui": {
+      const { defaultAlias, taskAlias } = openWebUiChoices(routeMap);
+      const aliases = [...new Set([defaultAlias, taskAlias].filter((a): a is string => a !== undefined))];
+      return {
+        client,
+        files: [{ path: "clients/open-webui.env", content: renderOpenWebUiFile(routeMap, baseUrl) }],
+        usage: [
+          {
+            client,
+            file: "clients/open-webui.env",
+            aliases,
+            note: `default model ${defaultAlias ?? "-"}, task model ${taskAlias ?? "-"}; the picker lists every alias`,
+          },
+        ],
+      };
+    }
+    case "aider": {
+      const conf = aiderConfig(routeMap, baseUrl);
+      return {
+        client,
+        files: [
+          { path: "clients/aider.conf.yml", content: renderAiderConfFile(routeMap, baseUrl) },
+          { path: "clients/aider.model.metadata.json", content: renderAiderMetadataFile(routeMap) },
+        ],
+        usage: [
+          {
+            client,
+            file: "clients/aider.conf.yml",
+            aliases: conf ? [codingRoute(routeMap)?.alias ?? ""].filter((a) => a !== "") : [],
+            note: "model, weak model and editor model",
+          },
+        ],
+      };
+    }
+    case "env":
+      return {
+        client,
+        files: [{ path: "clients/env.sh", content: renderEnvFile(routeMap, baseUrl) }],
+        usage: [{ client, file: "clients/env.sh", aliases: [], note: "OPENAI_BASE_URL/OPENAI_API_KEY; any alias as model" }],
+      };
+  }
+}
+
+/** Pure: every client config `build` writes under `clients/`, paths relative to the output dir, sorted by path. */
+export function renderClientFiles(policy: Policy, routeMap: RouteMap): GeneratedFile[] {
+  const baseUrl = gatewayBaseUrl(policy);
+  return CLIENT_NAMES.flatMap((c) => renderClient(c, routeMap, baseUrl).files).sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }
 
 /** Pure: which client file uses which alias, for routes.md. */
-export function clientAliasUsage(_policy: Policy, _routeMap: RouteMap): ClientAliasUsage[] {
-  return [];
+export function clientAliasUsage(policy: Policy, routeMap: RouteMap): ClientAliasUsage[] {
+  const baseUrl = gatewayBaseUrl(policy);
+  return CLIENT_NAMES.flatMap((c) => renderClient(c, routeMap, baseUrl).usage);
 }

@@ -1,0 +1,116 @@
+import { dirname, join, resolve } from "node:path";
+import { InputError } from "../lib/errors.js";
+import { printJson, stderr, stdout } from "../lib/output.js";
+import { loadPolicy } from "../policy/load-policy.js";
+import { buildGateway } from "../compile/index.js";
+import { CLIENT_DESTINATIONS, renderClient, type ClientName } from "./index.js";
+import { gatewayBaseUrl, normaliseBaseUrl } from "./gateway-url.js";
+import { openClawSettings } from "./openclaw.js";
+import { mergeOpenClawFile } from "./openclaw-merge-file.js";
+import { findStaleAgentModels, openClawStateDir } from "./openclaw-state.js";
+import { writeFileAtomic } from "./write-file.js";
+
+/** `gatewayctl clients <client>`: renders one client's config from the built (proven) policy. */
+export interface ClientsOptions {
+  client: ClientName;
+  policy: string;
+  out?: string;
+  merge?: string;
+  baseUrl?: string;
+  json: boolean;
+}
+
+/** Native names for a client's extra files when written beside --out. */
+const EXTRA_FILE_NAMES: Record<string, string> = {
+  "clients/aider.model.metadata.json": ".aider.model.metadata.json",
+};
+
+export async function runClients(options: ClientsOptions): Promise<void> {
+  if (options.merge && options.client !== "openclaw") {
+    throw new InputError(`--merge works only for openclaw`, {
+      code: "CLIENTS_OPTIONS",
+      hint: `write the ${options.client} config with --out and merge it by hand`,
+    });
+  }
+  let baseUrl: string;
+  if (options.baseUrl !== undefined) {
+    const normalised = normaliseBaseUrl(options.baseUrl);
+    if (!normalised) {
+      throw new InputError(`--base-url ${options.baseUrl} is not an http(s) URL`, {
+        code: "CLIENTS_OPTIONS",
+        hint: "for example --base-url http://host.docker.internal:4000/v1",
+      });
+    }
+    baseUrl = normalised;
+  }
+  const loaded = await loadPolicy(options.policy);
+  const compiled = buildGateway(loaded);
+  for (const w of compiled.warnings) stderr(`warning: ${w.message}`);
+  baseUrl ??= gatewayBaseUrl(loaded.policy);
+  const render = renderClient(options.client, compiled.routeMap, baseUrl);
+  const warnings: string[] = [];
+  const written: string[] = [];
+  let changes: string[] = [];
+
+  if (options.client === "openclaw" && (options.merge || options.out)) {
+    const stateDir = openClawStateDir();
+    for (const s of await findStaleAgentModels(stateDir, baseUrl)) {
+      warnings.push(
+        `${s.file} holds a copy of the litellm provider with baseUrl ${s.baseUrl}; OpenClaw lets that copy win over ` +
+          `openclaw.json, so agent "${s.agentId}" would keep using it. Fix: remove "litellm" from "providers" in that ` +
+          `file (OpenClaw recreates it from openclaw.json), or set its baseUrl to ${baseUrl}.`,
+      );
+    }
+  }
+
+  if (options.merge) {
+    const merged = await mergeOpenClawFile({
+      file: resolve(options.merge),
+      out: options.out ? resolve(options.out) : undefined,
+      settings: openClawSettings(compiled.routeMap, baseUrl),
+    });
+    changes = merged.changes;
+    warnings.unshift(...merged.warnings);
+    written.push(merged.out);
+    if (!options.json) {
+      stderr(`${merged.created ? "created" : "merged into"} ${merged.out}${merged.backup ? ` (previous file: ${merged.backup})` : ""}`);
+      for (const c of changes) stderr(`  ${c}`);
+      stderr("  every other setting was kept; comments of the previous file were not (JSON5 parsing drops them)");
+    }
+  } else if (options.out) {
+    const out = resolve(options.out);
+    const [main, ...extra] = render.files;
+    if (main) {
+      await writeFileAtomic(out, main.content, options.client === "open-webui" ? 0o600 : 0o644);
+      written.push(out);
+    }
+    for (const f of extra) {
+      const target = join(dirname(out), EXTRA_FILE_NAMES[f.path] ?? f.path.replace(/^clients\//, ""));
+      await writeFileAtomic(target, f.content);
+      written.push(target);
+    }
+    if (!options.json) {
+      for (const w of written) stderr(`wrote ${w}`);
+      stderr(`put it at: ${CLIENT_DESTINATIONS[options.client]}`);
+    }
+  }
+
+  if (options.json) {
+    printJson({
+      client: options.client,
+      baseUrl,
+      written,
+      changes,
+      warnings,
+      usage: render.usage,
+      files: options.merge || options.out ? undefined : render.files,
+    });
+    return;
+  }
+  for (const w of warnings) stderr(`warning: ${w}`);
+  if (!options.merge && !options.out) {
+    stdout(render.files[0]?.content ?? "");
+    if (render.files.length > 1) stderr(`(with --out, also writes ${render.files.slice(1).map((f) => EXTRA_FILE_NAMES[f.path] ?? f.path).join(", ")} beside it)`);
+    stderr(`put it at: ${CLIENT_DESTINATIONS[options.client]}`);
+  }
+}

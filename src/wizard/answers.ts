@@ -1,0 +1,15 @@
+import type { CloudProvider, LaneKey, LocalType, SecretsProviderChoice } from "./catalog.js";
+
+/** Everything `init` needs to write a policy: from the wizard's questions or from flags with --yes. */
+export interface InitAnswers {
+  /** chosen lanes, in the recommended order */
+  lanes: LaneKey[];
+  /** lanes that may send requests off the network (only meaningful with a cloud provider) */
+  cloudLanes: LaneKey[];
+  local: { type: LocalType; url: string };
+  /** the local model (its name on the backend) for each chosen lane */
+  laneModels: Partial<Record<LaneKey, string>>;
+  cloud: CloudProvider[];
+  secrets: { provider: SecretsProviderChoice; file?: string; command?: string };
+  runtime: "docker" | "process";
+}

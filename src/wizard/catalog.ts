@@ -1,0 +1,119 @@
+import type { Price, Privacy } from "../policy/schema.js";
+
+/** The five recommended work lanes, in the order the wizard shows them. */
+export const LANE_KEYS = ["private", "routine", "coding", "web", "premium"] as const;
+export type LaneKey = (typeof LANE_KEYS)[number];
+
+export interface LaneTemplate {
+  key: LaneKey;
+  /** one sentence: what belongs in the lane */
+  description: string;
+  /** privacy when the lane may leave the network and a cloud provider is allowed; otherwise local-only */
+  openPrivacy: Privacy;
+  /** may it leave the network unless the user says otherwise */
+  openByDefault: boolean;
+  /** price cap (USD per 1M tokens) when the lane may use the cloud */
+  maxPrice?: Price;
+  /** what the local model of this lane is used for, in the question */
+  localRole: string;
+}
+
+export const LANES: Record<LaneKey, LaneTemplate> = {
+  private: {
+    key: "private",
+    description: "Personal, confidential or client material: it never leaves this network.",
+    openPrivacy: "local-only",
+    openByDefault: false,
+    localRole: "the only model",
+  },
+  routine: {
+    key: "routine",
+    description: "Everyday small tasks (summaries, drafts, sorting) that run locally, with a cheap cloud model only as a fallback.",
+    openPrivacy: "local-first",
+    openByDefault: true,
+    maxPrice: { input: 1, output: 5 },
+    localRole: "the primary model",
+  },
+  coding: {
+    key: "coding",
+    description: "Writing and reviewing code in your repositories, locally first.",
+    openPrivacy: "local-first",
+    openByDefault: false,
+    maxPrice: { input: 5, output: 25 },
+    localRole: "the primary model",
+  },
+  web: {
+    key: "web",
+    description: "Work on public web content (search results, pages to summarise) that holds nothing secret.",
+    openPrivacy: "cloud-allowed",
+    openByDefault: true,
+    maxPrice: { input: 1, output: 5 },
+    localRole: "the fallback when the cloud fails",
+  },
+  premium: {
+    key: "premium",
+    description: "Hard problems worth paying for: the strongest model you allow, under a price cap.",
+    openPrivacy: "cloud-allowed",
+    openByDefault: true,
+    maxPrice: { input: 5, output: 25 },
+    localRole: "the fallback when the cloud fails",
+  },
+};
+
+export const CLOUD_PROVIDERS = ["openai", "anthropic", "openrouter"] as const;
+export type CloudProvider = (typeof CLOUD_PROVIDERS)[number];
+
+export interface CloudModelTemplate {
+  name: string;
+  price: Price;
+  contextWindow: number;
+  maxTokens: number;
+}
+
+export interface CloudProviderTemplate {
+  key: CloudProvider;
+  label: string;
+  secret: string;
+  cheap: CloudModelTemplate;
+  smart: CloudModelTemplate;
+}
+
+/** Starting points, priced in USD per 1M tokens as published when this list was written: check current prices. */
+export const CLOUD: Record<CloudProvider, CloudProviderTemplate> = {
+  openai: {
+    key: "openai",
+    label: "OpenAI",
+    secret: "OPENAI_API_KEY",
+    cheap: { name: "gpt-4.1-mini", price: { input: 0.4, output: 1.6 }, contextWindow: 1047576, maxTokens: 32768 },
+    smart: { name: "gpt-4.1", price: { input: 2, output: 8 }, contextWindow: 1047576, maxTokens: 32768 },
+  },
+  anthropic: {
+    key: "anthropic",
+    label: "Anthropic",
+    secret: "ANTHROPIC_API_KEY",
+    cheap: { name: "claude-haiku-4-5", price: { input: 1, output: 5 }, contextWindow: 200000, maxTokens: 64000 },
+    smart: { name: "claude-sonnet-4-5", price: { input: 3, output: 15 }, contextWindow: 200000, maxTokens: 64000 },
+  },
+  openrouter: {
+    key: "openrouter",
+    label: "OpenRouter",
+    secret: "OPENROUTER_API_KEY",
+    cheap: { name: "openai/gpt-4.1-mini", price: { input: 0.4, output: 1.6 }, contextWindow: 1047576, maxTokens: 32768 },
+    smart: { name: "anthropic/claude-sonnet-4.5", price: { input: 3, output: 15 }, contextWindow: 200000, maxTokens: 64000 },
+  },
+};
+
+export const LOCAL_TYPES = ["ollama", "openai-compatible"] as const;
+export type LocalType = (typeof LOCAL_TYPES)[number];
+
+export const DEFAULT_LOCAL_URL: Record<LocalType, string> = {
+  ollama: "http://127.0.0.1:11434",
+  "openai-compatible": "http://127.0.0.1:8000/v1",
+};
+
+export const SECRETS_PROVIDERS = ["env", "env-file", "command"] as const;
+export type SecretsProviderChoice = (typeof SECRETS_PROVIDERS)[number];
+
+export const DEFAULT_SECRETS_FILE = "secrets.env";
+export const DEFAULT_SECRETS_COMMAND = "pass show gateway/{name}";
+export const MASTER_KEY_SECRET = "LITELLM_MASTER_KEY";

@@ -1,0 +1,189 @@
+import { checkbox, confirm, input, select, Separator } from "@inquirer/prompts";
+import type { InitAnswers } from "./answers.js";
+import {
+  CLOUD,
+  CLOUD_PROVIDERS,
+  DEFAULT_LOCAL_URL,
+  DEFAULT_SECRETS_COMMAND,
+  DEFAULT_SECRETS_FILE,
+  LANE_KEYS,
+  LANES,
+  type CloudProvider,
+  type LaneKey,
+  type LocalType,
+  type SecretsProviderChoice,
+} from "./catalog.js";
+import { normaliseLocalUrl, probeLocalBackend, type ProbeResult } from "./probe.js";
+import { validateLocalUrl, validateModelName, validateSecretsCommand } from "./project-files.js";
+
+/** Defaults for the questions, from flags; the wizard still asks every question. */
+export interface QuestionDefaults {
+  lanes?: LaneKey[];
+  cloudLanes?: LaneKey[];
+  localType?: LocalType;
+  localUrl?: string;
+  localModel?: string;
+  cloud?: CloudProvider[];
+  secretsProvider?: SecretsProviderChoice;
+  secretsFile?: string;
+  secretsCommand?: string;
+  runtime?: "docker" | "process";
+}
+
+export interface WizardResult {
+  answers: InitAnswers;
+  probe: ProbeResult;
+  createSecretsFile: boolean;
+}
+
+const TYPE_ANOTHER = "\u0000type";
+
+/** Picks the installed model that fits a lane best, else the first one. */
+function preferredModel(lane: LaneKey, models: string[], fallback?: string): string | undefined {
+  if (fallback && models.includes(fallback)) return fallback;
+  if (lane === "coding") return models.find((m) => /code|coder|devstral|starcoder/i.test(m)) ?? models[0];
+  return models[0];
+}
+
+async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDefaults): Promise<string> {
+  const message = `Local model for the ${lane} lane (${LANES[lane].localRole})`;
+  if (probe.ok && probe.models.length > 0) {
+    const choice = await select({
+      message,
+      default: preferredModel(lane, probe.models, defaults.localModel),
+      choices: [
+        ...probe.models.map((m) => ({ name: m, value: m })),
+        new Separator(),
+        { name: "Type another name", value: TYPE_ANOTHER, description: "a model that is not installed yet" },
+      ],
+      pageSize: 12,
+    });
+    if (choice !== TYPE_ANOTHER) return choice;
+  }
+  return (await input({ message: `${message}: name`, default: defaults.localModel, validate: validateModelName })).trim();
+}
+
+/** The interactive wizard. Prompts go to the terminal; nothing is written here. */
+export async function askQuestions(defaults: QuestionDefaults, print: (line: string) => void): Promise<WizardResult> {
+  const lanes = await checkbox<LaneKey>({
+    message: "Which work lanes do you want? (space toggles, enter confirms)",
+    choices: LANE_KEYS.map((key) => ({
+      value: key,
+      name: `${key.padEnd(8)} ${LANES[key].description}`,
+      short: key,
+      checked: defaults.lanes ? defaults.lanes.includes(key) : true,
+    })),
+    required: true,
+    pageSize: 10,
+  });
+
+  const type = await select<LocalType>({
+    message: "Local model server",
+    default: defaults.localType ?? "ollama",
+    choices: [
+      { name: "Ollama", value: "ollama", description: "asks GET /api/tags for the installed models" },
+      { name: "OpenAI-compatible (vLLM, llama.cpp, LM Studio...)", value: "openai-compatible", description: "asks GET /v1/models" },
+    ],
+  });
+  const url = normaliseLocalUrl(
+    type,
+    await input({
+      message: "Its URL",
+      default: defaults.localType === type && defaults.localUrl ? defaults.localUrl : DEFAULT_LOCAL_URL[type],
+      validate: validateLocalUrl,
+    }),
+  );
+  print(`Asking ${url} for its models...`);
+  const probe = await probeLocalBackend(type, url);
+  if (probe.ok) {
+    print(
+      probe.models.length > 0
+        ? `Found ${probe.models.length} installed model${probe.models.length === 1 ? "" : "s"}: ${probe.models.join(", ")}`
+        : `The server answered but has no models installed; type the names you will install.`,
+    );
+  } else {
+    print(`Could not reach the local backend at ${probe.url}: ${probe.reason}.`);
+    print(`You can continue and type the model names; start the server before \`gatewayctl start\`.`);
+  }
+
+  const cloud = await checkbox<CloudProvider>({
+    message: "Cloud providers to allow (none is fine: then nothing leaves your network)",
+    choices: CLOUD_PROVIDERS.map((c) => ({
+      value: c,
+      name: `${CLOUD[c].label.padEnd(10)} key from the secret ${CLOUD[c].secret}`,
+      short: CLOUD[c].label,
+      checked: defaults.cloud?.includes(c) ?? false,
+    })),
+  });
+
+  let cloudLanes: LaneKey[] = [];
+  const openable = lanes.filter((l) => l !== "private");
+  if (cloud.length > 0 && openable.length > 0) {
+    cloudLanes = await checkbox<LaneKey>({
+      message: "Which lanes may send requests to those cloud providers?",
+      choices: lanes.map((l) =>
+        l === "private"
+          ? { value: l, name: `${l.padEnd(8)} never`, disabled: "(always local only)" }
+          : {
+              value: l,
+              name: `${l.padEnd(8)} ${LANES[l].openPrivacy === "local-first" ? "local first, cloud as fallback" : "cloud first, local as fallback"}`,
+              short: l,
+              checked: defaults.cloudLanes ? defaults.cloudLanes.includes(l) : LANES[l].openByDefault,
+            },
+      ),
+    });
+  }
+
+  const laneModels: Partial<Record<LaneKey, string>> = {};
+  if (probe.ok && probe.models.length === 1) {
+    const only = probe.models[0] as string;
+    print(`Using ${only} (the only installed model) for every lane; edit the policy later to add more.`);
+    for (const lane of lanes) laneModels[lane] = only;
+  } else {
+    for (const lane of lanes) laneModels[lane] = await askModel(lane, probe, defaults);
+  }
+
+  const runtime = await select<"docker" | "process">({
+    message: "How should the LiteLLM gateway run?",
+    default: defaults.runtime ?? "docker",
+    choices: [
+      { name: "Docker container (recommended)", value: "docker" },
+      { name: "Local process (LiteLLM installed with pip)", value: "process" },
+    ],
+  });
+
+  const provider = await select<SecretsProviderChoice>({
+    message: "Where do secret values (master key, cloud keys) come from?",
+    default: defaults.secretsProvider ?? "env-file",
+    choices: [
+      { name: "A secrets file readable only by you (env-file)", value: "env-file", description: "a dotenv file with mode 0600, git-ignored" },
+      { name: "Environment variables (env)", value: "env", description: "exported in the shell that runs gatewayctl start" },
+      { name: "A command, e.g. pass or a vault CLI (command)", value: "command", description: "run without a shell, {name} is the secret name" },
+    ],
+  });
+  const secrets: InitAnswers["secrets"] = { provider };
+  let createSecretsFile = false;
+  if (provider === "env-file") {
+    secrets.file = (
+      await input({
+        message: "Secrets file (relative to the policy's directory)",
+        default: defaults.secretsFile ?? DEFAULT_SECRETS_FILE,
+        validate: (v) => (v.trim() === "" ? "a file path" : true),
+      })
+    ).trim();
+    createSecretsFile = await confirm({
+      message: `Create ${secrets.file} now (mode 0600) with a generated master key and empty cloud keys? (an existing file is kept)`,
+      default: true,
+    });
+  } else if (provider === "command") {
+    secrets.command = (
+      await input({
+        message: "Command that prints a secret ({name} is its name)",
+        default: defaults.secretsCommand ?? DEFAULT_SECRETS_COMMAND,
+        validate: validateSecretsCommand,
+      })
+    ).trim();
+  }
+
+  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime }, probe, createSecretsFile };
+}
