@@ -1,14 +1,137 @@
-// TEMPORARY stub: the owning helper replaces this file. Keep the exported names.
 import type { Command } from "commander";
 
+/** Shared: the policy when the file exists (optional when --from and --to are both given), and the source/dir defaults. */
+async function resolveSyncTarget(flags: { policy: string; policyGiven: boolean; from?: string; to?: string }): Promise<{
+  from?: string;
+  to: string;
+  policy?: import("../policy/schema.js").Policy;
+  keep?: number;
+  timeoutMs?: number;
+}> {
+  const { InputError } = await import("../lib/errors.js");
+  const { expandPath } = await import("../runtime/paths.js");
+  const { access } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const exists = await access(flags.policy).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    if (flags.policyGiven || !flags.to) {
+      throw new InputError(`policy file ${flags.policy} not found`, {
+        code: "POLICY_NOT_FOUND",
+        hint: "pass --policy FILE, or both --from DIR and --to DIR to sync without a policy (the source's route-map.json is then the privacy reference)",
+      });
+    }
+    return { ...(flags.from ? { from: expandPath(flags.from) } : {}), to: expandPath(flags.to) };
+  }
+  const { loadPolicy } = await import("../policy/load-policy.js");
+  const loaded = await loadPolicy(flags.policy);
+  const p = loaded.policy;
+  const from = flags.from
+    ? expandPath(flags.from)
+    : p.runtime.source
+      ? expandPath(p.runtime.source, loaded.dir)
+      : join(loaded.dir, "generated");
+  const to = flags.to ? expandPath(flags.to) : expandPath(p.runtime.dir, loaded.dir);
+  return { from, to, policy: p, keep: p.runtime.keep, timeoutMs: p.runtime.sourceTimeoutSeconds * 1000 };
+}
+
 export function registerSync(program: Command): void {
-  program.command("sync").description("(not built yet)").action(() => {
-    throw new Error("gatewayctl sync is not built yet");
-  });
+  program
+    .command("sync")
+    .description("copy the source of truth into the local runtime directory, validate it and swap it in atomically")
+    .option("--policy <file>", "policy file (optional when --from and --to are given)", "gateway.policy.yaml")
+    .option("--from <dir>", "source directory (default: the policy's runtime.source, else <policy dir>/generated)")
+    .option("--to <dir>", "runtime directory (default: the policy's runtime.dir)")
+    .option("--dry-run", "report what would change; write nothing")
+    .option("--timeout <seconds>", "treat the source as hung after this many seconds without progress (default: the policy's runtime.sourceTimeoutSeconds, else 15)")
+    .option("--keep <n>", "previous generations to keep (default: the policy's runtime.keep, else 5)")
+    .option("--print-systemd-unit", "print a systemd unit that runs sync, then start, at boot (writes nothing)")
+    .option("--json", "print one JSON object")
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const { z } = await import("zod");
+      const { parseFlags } = await import("../runtime/start-gateway.js");
+      const { stdout, stderr, printJson } = await import("../lib/output.js");
+      const flags = parseFlags(
+        z.object({
+          policy: z.string().min(1),
+          from: z.string().min(1).optional(),
+          to: z.string().min(1).optional(),
+          dryRun: z.boolean().optional(),
+          timeout: z.coerce.number().positive().max(3600).optional(),
+          keep: z.coerce.number().int().min(1).max(100).optional(),
+          printSystemdUnit: z.boolean().optional(),
+          json: z.boolean().optional(),
+        }),
+        raw,
+      );
+      const policyGiven = cmd.getOptionValueSource("policy") === "cli";
+      if (flags.printSystemdUnit) {
+        const { renderSystemdUnit } = await import("../runtime/sync-systemd.js");
+        const unit = await renderSystemdUnit({ policyFile: flags.policy });
+        if (flags.json) printJson({ unit });
+        else stdout(unit);
+        return;
+      }
+      const target = await resolveSyncTarget({ policy: flags.policy, policyGiven, ...(flags.from ? { from: flags.from } : {}), ...(flags.to ? { to: flags.to } : {}) });
+      if (!target.from) {
+        const { InputError } = await import("../lib/errors.js");
+        throw new InputError("no source: pass --from DIR (or a policy with runtime.source)", { code: "SYNC_NO_SOURCE", hint: "gatewayctl sync --from DIR --to DIR" });
+      }
+      const { syncRuntime } = await import("../runtime/sync.js");
+      const report = await syncRuntime({
+        from: target.from,
+        to: target.to,
+        ...(target.policy ? { policy: target.policy } : {}),
+        ...(flags.dryRun ? { dryRun: true } : {}),
+        ...(flags.keep ?? target.keep ? { keep: flags.keep ?? target.keep } : {}),
+        ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}),
+        onProgress: (l) => stderr(l),
+      });
+      if (flags.json) {
+        printJson(report);
+        return;
+      }
+      stdout(report.summary);
+      const list = (sign: string, xs: string[]): void => {
+        const shown = xs.slice(0, 50);
+        for (const x of shown) stdout(`  ${sign} ${x}`);
+        if (xs.length > shown.length) stdout(`  ${sign} … and ${xs.length - shown.length} more`);
+      };
+      list("+", report.added);
+      list("~", report.changed);
+      list("-", report.removed);
+      if (report.pruned?.length) stderr(`removed old generation${report.pruned.length === 1 ? "" : "s"} ${report.pruned.join(", ")} (runtime.keep)`);
+    });
 }
 
 export function registerRollback(program: Command): void {
-  program.command("rollback").description("(not built yet)").action(() => {
-    throw new Error("gatewayctl rollback is not built yet");
-  });
+  program
+    .command("rollback")
+    .description("switch the runtime directory back to the previous (or a given) generation, atomically")
+    .option("--policy <file>", "policy file (optional when --dir is given)", "gateway.policy.yaml")
+    .option("--to <generation>", "generation number to switch to (default: the one before the current)")
+    .option("--dir <dir>", "runtime directory (default: the policy's runtime.dir)")
+    .option("--json", "print one JSON object")
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const { z } = await import("zod");
+      const { parseFlags } = await import("../runtime/start-gateway.js");
+      const { stdout, printJson, stderr } = await import("../lib/output.js");
+      const flags = parseFlags(
+        z.object({
+          policy: z.string().min(1),
+          to: z.coerce.number().int().positive().optional(),
+          dir: z.string().min(1).optional(),
+          json: z.boolean().optional(),
+        }),
+        raw,
+      );
+      const policyGiven = cmd.getOptionValueSource("policy") === "cli";
+      const target = await resolveSyncTarget({ policy: flags.policy, policyGiven, ...(flags.dir ? { to: flags.dir } : {}) });
+      const { rollbackRuntime } = await import("../runtime/sync.js");
+      const report = await rollbackRuntime({ dir: target.to, ...(flags.to !== undefined ? { to: flags.to } : {}), onProgress: (l) => stderr(l) });
+      if (flags.json) printJson(report);
+      else stdout(report.summary);
+    });
 }

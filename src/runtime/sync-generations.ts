@@ -1,0 +1,362 @@
+/**
+ * Generations of the runtime directory `D` (see runtimePaths in paths.ts):
+ *
+ *   D                         a symlink to `D.generations/gen-00000N` (relative), replaced with one rename(2)
+ *   D.generations/gen-00000N/ a complete generation: the files plus `.gatewayctl-manifest.json`
+ *   D.generations/.staging-*  a generation being built (removed by the next sync when its writer died)
+ *   D.generations/.trash-*    a generation being deleted
+ *   D.lock                    the sync lock
+ *
+ * A generation directory only ever gets its final name once it is complete and flushed, and `D` only ever
+ * points at such a directory, so a reader (or a kill -9, or a power cut) sees either the old or the new tree.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { OperationError } from "../lib/errors.js";
+import { runtimePaths } from "./paths.js";
+
+export const MANIFEST_NAME = ".gatewayctl-manifest.json";
+const GEN_RE = /^gen-(\d{6,})$/;
+
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  size: number;
+  exec: boolean;
+  /** size and mtime of the source file when it was read: the next sync's quick check (like rsync's) */
+  sourceSize: number;
+  sourceMtimeNs: string;
+}
+
+export interface Manifest {
+  format: 1;
+  generation: number;
+  /** tree hash over every file's path, execute bit and sha256 */
+  hash: string;
+  source: string;
+  createdAt: string;
+  createdBy: string;
+  files: ManifestFile[];
+}
+
+export function generationName(n: number): string {
+  return `gen-${String(n).padStart(6, "0")}`;
+}
+
+/** The tree hash: sha256 over `<x|-> <sha256> <json path>\n` for every file, sorted by path. */
+export function treeHash(files: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">>): string {
+  const h = createHash("sha256");
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(`${f.exec ? "x" : "-"} ${f.sha256} ${JSON.stringify(f.path)}\n`);
+  }
+  return h.digest("hex");
+}
+
+export async function readManifest(genDir: string): Promise<Manifest | undefined> {
+  try {
+    const m = JSON.parse(await readFile(join(genDir, MANIFEST_NAME), "utf8")) as Manifest;
+    if (m.format !== 1 || typeof m.generation !== "number" || !Array.isArray(m.files)) return undefined;
+    return m;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Check every file of a generation against its manifest; returns the problems (empty when complete). */
+export async function verifyGeneration(genDir: string): Promise<{ manifest?: Manifest; problems: string[] }> {
+  const manifest = await readManifest(genDir);
+  if (!manifest) return { problems: [`${genDir} has no readable ${MANIFEST_NAME}`] };
+  const problems: string[] = [];
+  if (treeHash(manifest.files) !== manifest.hash) problems.push("the manifest's tree hash does not match its file list");
+  const expected = new Set(manifest.files.map((f) => f.path));
+  for (const f of manifest.files) {
+    try {
+      const buf = await readFile(join(genDir, f.path));
+      if (createHash("sha256").update(buf).digest("hex") !== f.sha256) problems.push(`${f.path}: content differs from the manifest`);
+    } catch (err) {
+      problems.push(`${f.path}: ${(err as Error).message}`);
+    }
+  }
+  for (const rel of await listFiles(genDir)) {
+    if (rel !== MANIFEST_NAME && !rel.startsWith(`${MANIFEST_NAME}.`) && !expected.has(rel)) problems.push(`${rel}: not in the manifest`);
+  }
+  return { manifest, problems };
+}
+
+/** Every regular file under `root`, relative, sorted. */
+export async function listFiles(root: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+export interface GenerationState {
+  /** the runtime path D */
+  dir: string;
+  generationsDir: string;
+  /** what D is: a symlink to a generation, a plain directory (an install from before generations), or nothing */
+  kind: "symlink" | "directory" | "missing" | "other";
+  /** the generation D points at */
+  current?: number;
+  /** every complete-named generation on disk, ascending */
+  generations: number[];
+}
+
+export async function readGenerationState(dir: string): Promise<GenerationState> {
+  const { generations: generationsDir } = runtimePaths(dir);
+  const generations: number[] = [];
+  try {
+    for (const name of await readdir(generationsDir)) {
+      const m = GEN_RE.exec(name);
+      if (m) generations.push(Number(m[1]));
+    }
+  } catch {
+    // no generations yet
+  }
+  generations.sort((a, b) => a - b);
+  let kind: GenerationState["kind"] = "missing";
+  let current: number | undefined;
+  try {
+    const s = await lstat(dir);
+    if (s.isSymbolicLink()) {
+      kind = "symlink";
+      const m = GEN_RE.exec(basename(await readlink(dir)));
+      if (m) current = Number(m[1]);
+    } else if (s.isDirectory()) kind = "directory";
+    else kind = "other";
+  } catch {
+    kind = "missing";
+  }
+  return { dir, generationsDir, kind, ...(current !== undefined ? { current } : {}), generations };
+}
+
+/** fsync a directory so a rename inside it survives a power cut (best effort where directories cannot be opened). */
+export async function fsyncDir(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+    await fh.sync();
+  } catch {
+    // some platforms cannot fsync a directory; the rename is still atomic
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Point D at generation `n` with one rename(2) of a fresh symlink over D. */
+export async function switchTo(dir: string, n: number): Promise<void> {
+  const { generations } = runtimePaths(dir);
+  const target = join(basename(generations), generationName(n));
+  const tmp = join(dirname(dir), `.${basename(dir)}.link-${process.pid}-${randomBytes(4).toString("hex")}`);
+  await symlink(target, tmp);
+  try {
+    await rename(tmp, dir);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dirname(dir));
+}
+
+/**
+ * Remove what dead syncs left behind: staging and trash directories in D.generations and temporary links beside D.
+ * Only called while holding the lock, so nothing found belongs to a live sync.
+ */
+export async function cleanLeftovers(dir: string): Promise<void> {
+  const { generations } = runtimePaths(dir);
+  try {
+    for (const name of await readdir(generations)) {
+      if (name.startsWith(".staging-") || name.startsWith(".trash-")) await rm(join(generations, name), { recursive: true, force: true });
+    }
+  } catch {
+    // nothing there yet
+  }
+  const prefix = `.${basename(dir)}.link-`;
+  try {
+    for (const name of await readdir(dirname(dir))) {
+      if (name.startsWith(prefix)) await unlink(join(dirname(dir), name)).catch(() => undefined);
+    }
+  } catch {
+    // parent unreadable: the sync itself will report it
+  }
+}
+
+/** Delete a generation: renamed out of the `gen-` namespace first, so a half-deleted tree never looks complete. */
+export async function removeGeneration(dir: string, n: number): Promise<void> {
+  const { generations } = runtimePaths(dir);
+  const trash = join(generations, `.trash-${generationName(n)}-${randomBytes(4).toString("hex")}`);
+  await rename(join(generations, generationName(n)), trash);
+  await rm(trash, { recursive: true, force: true });
+}
+
+/** Generations that something running still uses: `D.state/pins/*.json` with a numeric `generation`. */
+export async function pinnedGenerations(dir: string): Promise<Set<number>> {
+  const pins = join(runtimePaths(dir).stateDir, "pins");
+  const out = new Set<number>();
+  try {
+    for (const name of await readdir(pins)) {
+      if (!name.endsWith(".json")) continue;
+      try {
+        const v = JSON.parse(await readFile(join(pins, name), "utf8")) as { generation?: unknown };
+        if (typeof v.generation === "number") out.add(v.generation);
+      } catch {
+        // a torn pin file protects nothing; ignore it
+      }
+    }
+  } catch {
+    // no pins
+  }
+  return out;
+}
+
+/** Record that `owner` (for example "docker") runs generation `n`, so sync never prunes it. */
+export async function pinGeneration(dir: string, owner: string, n: number): Promise<void> {
+  const pins = join(runtimePaths(dir).stateDir, "pins");
+  await mkdir(pins, { recursive: true, mode: 0o700 });
+  const file = join(pins, `${owner}.json`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(`${JSON.stringify({ generation: n, pinnedAt: new Date().toISOString() })}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+}
+
+export async function unpinGeneration(dir: string, owner: string): Promise<void> {
+  await rm(join(runtimePaths(dir).stateDir, "pins", `${owner}.json`), { force: true });
+}
+
+/** Keep the current generation, every pinned one, and the `keep` newest others; delete the rest. Returns the deleted. */
+export async function pruneGenerations(dir: string, keep: number): Promise<number[]> {
+  const state = await readGenerationState(dir);
+  const pinned = await pinnedGenerations(dir);
+  const others = state.generations.filter((g) => g !== state.current && !pinned.has(g)).sort((a, b) => b - a);
+  const doomed = others.slice(keep);
+  for (const g of doomed) await removeGeneration(dir, g);
+  return doomed.sort((a, b) => a - b);
+}
+
+// --- the lock -------------------------------------------------------------------------------------------------
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  bootId?: string;
+  /** process start time in clock ticks since boot (Linux), to tell a reused pid from the lock's owner */
+  startTicks?: string;
+  createdAt: string;
+}
+
+async function readProc(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function startTicksOf(pid: number): Promise<string | undefined> {
+  const stat = await readProc(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // field 22; the command name (field 2) may contain spaces, so count from the last ')'
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return rest[19];
+}
+
+async function isAlive(info: LockInfo): Promise<boolean> {
+  if (info.host !== hostname()) return true; // cannot tell: treat as held
+  const bootId = await readProc("/proc/sys/kernel/random/boot_id");
+  if (bootId && info.bootId && bootId !== info.bootId) return false; // written before a reboot
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+  }
+  if (info.startTicks) {
+    const ticks = await startTicksOf(info.pid);
+    if (ticks && ticks !== info.startTicks) return false; // the pid was reused
+  }
+  return true;
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Take `D.lock` with O_EXCL. A lock whose owner is dead (killed, or from before a reboot) is broken; a live one
+ * is reported as an OperationError naming its pid.
+ */
+export async function acquireLock(dir: string, what: string, gatewayNote: string): Promise<HeldLock> {
+  const { lock } = runtimePaths(dir);
+  await mkdir(dirname(lock), { recursive: true });
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    ...(await readProc("/proc/sys/kernel/random/boot_id").then((b) => (b ? { bootId: b } : {}))),
+    ...(await startTicksOf(process.pid).then((t) => (t ? { startTicks: t } : {}))),
+    createdAt: new Date().toISOString(),
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(lock, "wx", 0o644);
+      try {
+        await fh.writeFile(`${JSON.stringify(info)}\n`);
+      } finally {
+        await fh.close();
+      }
+      return { release: () => rm(lock, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let held: LockInfo | undefined;
+    try {
+      held = JSON.parse(await readFile(lock, "utf8")) as LockInfo;
+    } catch {
+      // torn or vanished: a writer died between create and write, or it was just released
+      held = undefined;
+    }
+    if (held && (await isAlive(held))) {
+      throw new OperationError(`another gatewayctl (pid ${held.pid}, since ${held.createdAt}) is working on ${dir}: ${what} not started; ${gatewayNote}`, {
+        code: "SYNC_LOCKED",
+        hint: `wait for it to finish; if no gatewayctl is running, remove ${lock}`,
+      });
+    }
+    // break the stale lock: move it aside (only one breaker wins the rename), then check we moved the stale one
+    const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+    try {
+      await rename(lock, aside);
+    } catch {
+      continue;
+    }
+    let moved: LockInfo | undefined;
+    try {
+      moved = JSON.parse(await readFile(aside, "utf8")) as LockInfo;
+    } catch {
+      moved = undefined;
+    }
+    if (moved && held && (moved.pid !== held.pid || moved.createdAt !== held.createdAt)) {
+      // we raced another breaker and moved its fresh lock: put it back and report contention
+      await rename(aside, lock).catch(() => undefined);
+      throw new OperationError(`another gatewayctl is working on ${dir}: ${what} not started; ${gatewayNote}`, {
+        code: "SYNC_LOCKED",
+        hint: "wait for it to finish, then run the command again",
+      });
+    }
+    await rm(aside, { force: true });
+  }
+  throw new OperationError(`could not take the lock ${lock}: ${what} not started; ${gatewayNote}`, {
+    code: "SYNC_LOCKED",
+    hint: "another gatewayctl keeps taking it; wait, then run the command again",
+  });
+}

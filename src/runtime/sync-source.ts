@@ -1,0 +1,404 @@
+/**
+ * Reading the sync source (a NAS mount or a Git checkout) without ever blocking gatewayctl itself.
+ *
+ * A hung NFS mount blocks every system call that touches it, and a blocked call cannot be interrupted: not in a
+ * worker thread, not on libuv's thread pool (the process then cannot even exit). So this process never touches
+ * the source: a child process lists it (`find`, or a small Node program when `find` lacks -printf) and another
+ * copies it into the staging directory. Each child is SIGKILLed when it makes no progress for `timeoutMs`, and is
+ * then abandoned (unref'd) so a child stuck in the kernel cannot keep gatewayctl alive.
+ */
+import { spawn } from "node:child_process";
+
+/** One entry of the source tree as the listing reports it. */
+export interface SourceEntry {
+  /** path relative to the source root, forward slashes */
+  path: string;
+  /** "f" regular file, "d" directory, "l" dangling symlink, anything else a special file (FIFO, socket, device) */
+  type: string;
+  size: number;
+  /** modification time in integer nanoseconds since the epoch, as a decimal string */
+  mtimeNs: string;
+  /** permission bits */
+  mode: number;
+}
+
+/** One file the copier read (and wrote into the staging directory). */
+export interface CopiedFile {
+  path: string;
+  sha256: string;
+  size: number;
+  /** whether any execute bit was set on the source file */
+  exec: boolean;
+  /** the source file's size and mtime when it was opened, for the next sync's quick check */
+  sourceSize: number;
+  sourceMtimeNs: string;
+  /** base64 content, only for the files asked for with `inline` */
+  content?: string;
+}
+
+/** The source did not answer (no progress for the timeout); the child was killed. */
+export class SourceTimeoutError extends Error {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${what} made no progress for ${(timeoutMs / 1000).toFixed(timeoutMs % 1000 === 0 ? 0 : 1)}s and was stopped`);
+    this.name = "SourceTimeoutError";
+  }
+}
+
+/** The source could not be read (missing, not a directory, unreadable, a dangling link, a special file). */
+export class SourceReadError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "missing" | "not-a-directory" | "unreadable" | "empty",
+  ) {
+    super(message);
+    this.name = "SourceReadError";
+  }
+}
+
+export interface KillableResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Run a command, SIGKILL it when it makes no progress (no output and no exit) for `timeoutMs`. On a timeout the
+ * promise rejects with SourceTimeoutError right away, without waiting for the child to die.
+ */
+export function runKillable(
+  command: string,
+  args: string[],
+  options: { timeoutMs: number; what: string; onStdout?: (chunk: Buffer) => void },
+): Promise<KillableResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    let err = "";
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        child.unref();
+        reject(new SourceTimeoutError(options.what, options.timeoutMs));
+      }, options.timeoutMs);
+    };
+    arm();
+    child.stdout.on("data", (c: Buffer) => {
+      arm();
+      if (options.onStdout) options.onStdout(c);
+      else out.push(c);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      arm();
+      if (err.length < 64_000) err += c.toString("utf8");
+    });
+    child.on("error", (e) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+}
+
+/** `find -printf` time `1764084169.5439175120` → integer nanoseconds as a string. */
+export function findTimeToNs(t: string): string {
+  const [sec = "0", frac = ""] = t.split(".");
+  const ns = BigInt(sec) * 1_000_000_000n + BigInt((frac + "000000000").slice(0, 9));
+  return ns.toString();
+}
+
+/** Directory names never copied from a source: a Git checkout's metadata. */
+export const EXCLUDED_DIRS = [".git"] as const;
+
+function parseFindOutput(buf: Buffer): { root?: SourceEntry; entries: SourceEntry[] } {
+  const entries: SourceEntry[] = [];
+  let root: SourceEntry | undefined;
+  for (const rec of buf.toString("utf8").split("\0")) {
+    if (!rec) continue;
+    const parts = rec.split("\t");
+    if (parts.length < 5) continue;
+    const [type = "", size = "0", time = "0", mode = "0"] = parts;
+    const path = parts.slice(4).join("\t");
+    const entry: SourceEntry = { path, type, size: Number(size), mtimeNs: findTimeToNs(time), mode: parseInt(mode, 8) };
+    if (path === "") root = entry;
+    else entries.push(entry);
+  }
+  return { root, entries };
+}
+
+/**
+ * The child program behind the Node scanner and the copier. It runs as `node -e` text, so it must be
+ * self-contained (only `require` and its argument). Messages: one JSON object a line on stdout.
+ */
+function copierProgram(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const fs = require("node:fs") as typeof import("node:fs");
+  const pathMod = require("node:path") as typeof import("node:path");
+  const crypto = require("node:crypto") as typeof import("node:crypto");
+  const params = JSON.parse(process.argv[process.argv.length - 1] ?? "{}") as {
+    mode: "scan" | "copy";
+    from: string;
+    staging: string | null;
+    files: string[];
+    inline: string[];
+    excluded: string[];
+  };
+  const out: string[] = [];
+  const flush = (): void => {
+    if (out.length) fs.writeSync(1, out.splice(0).join(""));
+  };
+  const emit = (o: unknown): void => {
+    out.push(JSON.stringify(o) + "\n");
+    if (out.length >= 64) flush();
+  };
+  const fail = (path: string, e: unknown): never => {
+    const err = e as NodeJS.ErrnoException;
+    flush();
+    fs.writeSync(1, JSON.stringify({ t: "error", path, code: err.code ?? "EIO", message: err.message }) + "\n");
+    process.exit(3);
+  };
+  const perm = (m: number | bigint): number => Number(m) & 0o7777;
+  if (params.mode === "scan") {
+    let rootStat: import("node:fs").BigIntStats;
+    try {
+      rootStat = fs.statSync(params.from, { bigint: true });
+    } catch (e) {
+      fail("", e);
+      return;
+    }
+    const typeOf = (s: import("node:fs").BigIntStats): string => (s.isFile() ? "f" : s.isDirectory() ? "d" : s.isFIFO() ? "p" : s.isSocket() ? "s" : "c");
+    emit({ t: "entry", path: "", type: typeOf(rootStat), size: Number(rootStat.size), mtimeNs: String(rootStat.mtimeNs), mode: perm(rootStat.mode) });
+    if (rootStat.isDirectory()) {
+      const seen = new Set<string>();
+      const walk = (rel: string): void => {
+        const abs = rel ? pathMod.join(params.from, rel) : params.from;
+        let real: string;
+        try {
+          real = fs.realpathSync(abs);
+        } catch (e) {
+          fail(rel, e);
+          return;
+        }
+        if (seen.has(real)) fail(rel, Object.assign(new Error(`file system loop detected at ${rel}`), { code: "ELOOP" }));
+        seen.add(real);
+        let names: string[];
+        try {
+          names = fs.readdirSync(abs).sort();
+        } catch (e) {
+          fail(rel, e);
+          return;
+        }
+        for (const name of names) {
+          const r = rel ? `${rel}/${name}` : name;
+          let s: import("node:fs").BigIntStats;
+          try {
+            s = fs.statSync(pathMod.join(params.from, r), { bigint: true });
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            if (err.code === "ENOENT") {
+              // a dangling symlink: report it like find -L does
+              emit({ t: "entry", path: r, type: "l", size: 0, mtimeNs: "0", mode: 0 });
+              continue;
+            }
+            fail(r, e);
+            return;
+          }
+          if (s.isDirectory() && params.excluded.includes(name)) continue;
+          emit({ t: "entry", path: r, type: typeOf(s), size: Number(s.size), mtimeNs: String(s.mtimeNs), mode: perm(s.mode) });
+          if (s.isDirectory()) walk(r);
+        }
+      };
+      walk("");
+    }
+    emit({ t: "done" });
+    flush();
+    return;
+  }
+  // copy
+  const made = new Set<string>();
+  for (const rel of params.files) {
+    let fd: number;
+    try {
+      fd = fs.openSync(pathMod.join(params.from, rel), "r");
+    } catch (e) {
+      fail(rel, e);
+      return;
+    }
+    let st: import("node:fs").BigIntStats;
+    let buf: Buffer;
+    try {
+      st = fs.fstatSync(fd, { bigint: true });
+      if (!st.isFile()) fail(rel, Object.assign(new Error(`${rel} is not a regular file`), { code: "ENOTREG" }));
+      buf = fs.readFileSync(fd);
+      fs.closeSync(fd);
+    } catch (e) {
+      fail(rel, e);
+      return;
+    }
+    const exec = (Number(st.mode) & 0o111) !== 0;
+    if (params.staging) {
+      const dst = pathMod.join(params.staging, rel);
+      const dir = pathMod.dirname(dst);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      fs.writeFileSync(dst, buf, { mode: exec ? 0o555 : 0o444, flag: "wx" });
+    }
+    const sha256 = crypto.createHash("sha256").update(buf).digest("hex");
+    const entry: Record<string, unknown> = {
+      t: "file",
+      path: rel,
+      sha256,
+      size: buf.length,
+      exec,
+      sourceSize: Number(st.size),
+      sourceMtimeNs: String(st.mtimeNs),
+    };
+    if (params.inline.includes(rel)) entry.content = buf.toString("base64");
+    emit(entry);
+  }
+  emit({ t: "done" });
+  flush();
+}
+
+const COPIER_SOURCE = `(${copierProgram.toString()})()`;
+
+interface ChildMessage {
+  t: "entry" | "file" | "error" | "done";
+  [key: string]: unknown;
+}
+
+async function runCopier(params: Record<string, unknown>, timeoutMs: number, what: string): Promise<ChildMessage[]> {
+  const r = await runKillable(process.execPath, ["-e", COPIER_SOURCE, JSON.stringify(params)], { timeoutMs, what });
+  const messages = r.stdout
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ChildMessage);
+  const error = messages.find((m) => m.t === "error");
+  if (error) {
+    const code = String(error.code);
+    const path = String(error.path);
+    const where = path ? `${path}: ` : "";
+    if (code === "ENOENT" && !path) throw new SourceReadError("it does not exist", "missing");
+    throw new SourceReadError(`${where}${String(error.message)}`, code === "ENOTDIR" && !path ? "not-a-directory" : "unreadable");
+  }
+  if (r.code !== 0 || !messages.some((m) => m.t === "done")) {
+    throw new SourceReadError(`${what} failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split("\n").slice(-3).join(" ") || "no output"}`, "unreadable");
+  }
+  return messages;
+}
+
+let findSupportsPrintf: boolean | undefined;
+
+async function findWorks(timeoutMs: number): Promise<boolean> {
+  if (findSupportsPrintf !== undefined) return findSupportsPrintf;
+  try {
+    const r = await runKillable("find", ["/", "-maxdepth", "0", "-printf", "x"], { timeoutMs, what: "find" });
+    findSupportsPrintf = r.code === 0 && r.stdout.toString() === "x";
+  } catch {
+    findSupportsPrintf = false;
+  }
+  return findSupportsPrintf;
+}
+
+/**
+ * List the source tree: every regular file (symlinks followed), minus `.git` directories. Throws
+ * SourceReadError or SourceTimeoutError. `scanner` forces an implementation (tests cover both).
+ */
+export async function scanSource(
+  from: string,
+  options: { timeoutMs: number; scanner?: "find" | "node" },
+): Promise<SourceEntry[]> {
+  let root: SourceEntry | undefined;
+  let entries: SourceEntry[];
+  const useFind = options.scanner === "find" || (options.scanner === undefined && (await findWorks(options.timeoutMs)));
+  if (useFind) {
+    const prune = EXCLUDED_DIRS.flatMap((d, i) => [...(i ? ["-o"] : []), "-name", d]);
+    const r = await runKillable(
+      "find",
+      ["-L", from, "(", "-type", "d", "(", ...prune, ")", "-prune", ")", "-o", "-printf", "%y\\t%s\\t%T@\\t%m\\t%P\\0"],
+      { timeoutMs: options.timeoutMs, what: `listing ${from}` },
+    );
+    ({ root, entries } = parseFindOutput(r.stdout));
+    if (r.code !== 0) {
+      const msg = r.stderr
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/^find: /, ""))
+        .slice(0, 3)
+        .join("; ");
+      if (!root && /No such file or directory/.test(msg)) throw new SourceReadError("it does not exist", "missing");
+      throw new SourceReadError(msg || `find exited ${r.code}`, "unreadable");
+    }
+  } else {
+    const messages = await runCopier({ mode: "scan", from, staging: null, files: [], inline: [], excluded: EXCLUDED_DIRS }, options.timeoutMs, `listing ${from}`);
+    entries = [];
+    for (const m of messages) {
+      if (m.t !== "entry") continue;
+      const e = { path: String(m.path), type: String(m.type), size: Number(m.size), mtimeNs: String(m.mtimeNs), mode: Number(m.mode) };
+      if (e.path === "") root = e;
+      else entries.push(e);
+    }
+  }
+  if (!root) throw new SourceReadError("it does not exist", "missing");
+  if (root.type !== "d") throw new SourceReadError("it is not a directory", "not-a-directory");
+  const bad = entries.find((e) => e.type === "l");
+  if (bad) throw new SourceReadError(`${bad.path}: dangling symbolic link`, "unreadable");
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries;
+}
+
+/**
+ * Copy `files` from the source into `staging` (or only hash them when staging is null), in a child process that
+ * is killed when it makes no progress for `timeoutMs`. Special files (a FIFO, a device) are opened like files:
+ * a FIFO without a writer blocks, exactly like a read from a mount that stopped answering.
+ */
+export async function copySource(
+  from: string,
+  staging: string | null,
+  files: string[],
+  options: { timeoutMs: number; inline?: string[] },
+): Promise<CopiedFile[]> {
+  const messages = await runCopier(
+    { mode: "copy", from, staging, files, inline: options.inline ?? [], excluded: EXCLUDED_DIRS },
+    options.timeoutMs,
+    `reading ${from}`,
+  );
+  const out: CopiedFile[] = [];
+  for (const m of messages) {
+    if (m.t !== "file") continue;
+    out.push({
+      path: String(m.path),
+      sha256: String(m.sha256),
+      size: Number(m.size),
+      exec: Boolean(m.exec),
+      sourceSize: Number(m.sourceSize),
+      sourceMtimeNs: String(m.sourceMtimeNs),
+      ...(typeof m.content === "string" ? { content: m.content } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/**
+ * The systemd unit that runs `gatewayctl sync` (allowed to fail) and then `gatewayctl start` at boot, from the
+ * template shipped in templates/gatewayctl.service.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** One argument quoted for systemd's command-line parser; `%` is a specifier there and must be doubled. */
+export function systemdQuote(arg: string): string {
+  const escaped = arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%");
+  return /[\s"'\\;$]/.test(arg) || arg === "" ? `"${escaped}"` : escaped;
+}
+
+export interface SystemdUnitOptions {
+  policyFile: string;
+  /** runtime from the policy: docker adds After=/Wants=docker.service; default docker */
+  runtime?: "docker" | "process";
+  /** the node binary and CLI script; default this process's node and this package's dist/cli.js */
+  node?: string;
+  cli?: string;
+  /** DOCKER_HOST to pin in the unit; default the current environment's when set */
+  dockerHost?: string;
+  /** TimeoutStartSec: sync timeout + start timeout, default 300 */
+  timeoutSeconds?: number;
+}
+
+export async function renderSystemdUnit(opts: SystemdUnitOptions): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const template = await readFile(resolve(here, "..", "..", "templates", "gatewayctl.service"), "utf8");
+  const policy = resolve(opts.policyFile);
+  let runtime = opts.runtime;
+  if (!runtime) {
+    try {
+      const { loadPolicy } = await import("../policy/load-policy.js");
+      runtime = (await loadPolicy(policy)).policy.gateway.runtime;
+    } catch {
+      runtime = "docker";
+    }
+  }
+  const node = opts.node ?? process.execPath;
+  const cli = opts.cli ?? resolve(here, "..", "cli.js");
+  const dockerHost = opts.dockerHost ?? process.env.DOCKER_HOST;
+  const env = runtime === "docker" && dockerHost ? `Environment=${systemdQuote(`DOCKER_HOST=${dockerHost}`)}\n` : "";
+  const values: Record<string, string> = {
+    POLICY: policy.replace(/%/g, "%%"),
+    POLICY_ARG: systemdQuote(policy),
+    WORKDIR: dirname(policy).replace(/%/g, "%%"),
+    GATEWAYCTL: `${systemdQuote(node)} ${systemdQuote(cli)}`,
+    WANTS: runtime === "docker" ? " docker.service" : "",
+    AFTER: runtime === "docker" ? " docker.service" : "",
+    ENVIRONMENT: env,
+    TIMEOUT: String(opts.timeoutSeconds ?? 300),
+  };
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) => values[key] ?? m);
+}

@@ -1,0 +1,520 @@
+/**
+ * `gatewayctl sync` and `rollback`: copy the source of truth (a NAS path or a Git checkout) into a local runtime
+ * directory, validate it, and swap it in atomically, keeping previous generations for rollback.
+ * Layout and crash safety: sync-generations.ts. Reading a source that may hang: sync-source.ts.
+ */
+import { randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { GatewayctlError, OperationError } from "../lib/errors.js";
+import { GATEWAYCTL_VERSION } from "../lib/version.js";
+import type { RouteMap } from "../compile/types.js";
+import type { Policy } from "../policy/schema.js";
+import { runtimePaths } from "./paths.js";
+import {
+  MANIFEST_NAME,
+  acquireLock,
+  cleanLeftovers,
+  fsyncDir,
+  generationName,
+  listFiles,
+  pruneGenerations,
+  readGenerationState,
+  readManifest,
+  switchTo,
+  treeHash,
+  verifyGeneration,
+  type Manifest,
+  type ManifestFile,
+} from "./sync-generations.js";
+import { SourceReadError, SourceTimeoutError, copySource, scanSource, type CopiedFile, type SourceEntry } from "./sync-source.js";
+
+export { MANIFEST_NAME, pinGeneration, unpinGeneration, verifyGeneration } from "./sync-generations.js";
+
+export interface SyncOptions {
+  from: string;
+  to: string;
+  policy?: Policy;
+  dryRun?: boolean;
+  /** previous generations kept (policy runtime.keep), default 5 */
+  keep?: number;
+  /** the source counts as hung after this long without progress (policy runtime.sourceTimeoutSeconds), default 15 s */
+  timeoutMs?: number;
+  onProgress?: (line: string) => void;
+  /** force the source listing implementation (tests); default: find when it supports -printf, else Node */
+  scanner?: "find" | "node";
+}
+
+export interface SyncReport {
+  action: "synced" | "unchanged" | "dry-run";
+  /** the generation now live (synced/unchanged), or the one that would be created / stays live (dry-run) */
+  generation: number;
+  previousGeneration?: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  hash: string;
+  source: string;
+  runtimeDir: string;
+  /** dry-run only: whether a sync would create a new generation */
+  wouldChange?: boolean;
+  /** generations deleted by the retention rule */
+  pruned?: number[];
+  /** one sentence for a person, e.g. "unchanged, still generation 3" */
+  summary: string;
+}
+
+export interface RollbackReport {
+  action: "rolled-back";
+  generation: number;
+  previousGeneration: number;
+  hash: string;
+  runtimeDir: string;
+  summary: string;
+}
+
+const DEFAULT_KEEP = 5;
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** Files the validation reads from the source. */
+const CONFIG = "config.yaml";
+const ROUTE_MAP = "route-map.json";
+const GUARD = "gatewayctl_guard.py";
+
+function keepsRunning(current: number | undefined): string {
+  return current === undefined
+    ? "the runtime directory holds no generation yet, so there is nothing for the gateway to run"
+    : `the gateway keeps running on generation ${current}`;
+}
+
+/** The generation a runtime directory holds now (from its manifest), or undefined. */
+export async function readRuntimeGeneration(dir: string): Promise<{ generation: number; hash: string } | undefined> {
+  const m = await readManifest(resolve(dir));
+  return m ? { generation: m.generation, hash: m.hash } : undefined;
+}
+
+/** Wrap any failure to read the source into the message every caller shows. */
+function sourceError(from: string, err: unknown, current: number | undefined): OperationError {
+  const tail = keepsRunning(current);
+  if (err instanceof SourceTimeoutError) {
+    return new OperationError(`the source ${from} did not answer: ${err.message}; the runtime was not changed and ${tail}`, {
+      code: "SOURCE_HUNG",
+      cause: err,
+      hint: "check the mount (NAS, NFS, SMB); raise runtime.sourceTimeoutSeconds if it is just slow",
+    });
+  }
+  if (err instanceof SourceReadError) {
+    const what =
+      err.reason === "missing"
+        ? "does not exist (not mounted?)"
+        : err.reason === "empty"
+          ? "is empty (not mounted?)"
+          : err.reason === "not-a-directory"
+            ? "is not a directory"
+            : `cannot be read: ${err.message}`;
+    return new OperationError(`the source ${from} ${what}; the runtime was not changed and ${tail}`, {
+      code: err.reason === "missing" || err.reason === "empty" ? "SOURCE_MISSING" : "SOURCE_UNREADABLE",
+      cause: err,
+      hint: "mount the source (or pass --from DIR with a gatewayctl build output) and run gatewayctl sync again",
+    });
+  }
+  return new OperationError(`reading the source ${from} failed; the runtime was not changed and ${tail}`, {
+    code: "SOURCE_UNREADABLE",
+    cause: err,
+    hint: "check the source directory, then run gatewayctl sync again",
+  });
+}
+
+/** Same path set and same size+mtime for every file as the manifest recorded: nothing to copy (rsync's quick check). */
+function quickCheckUnchanged(entries: SourceEntry[], manifest: Manifest | undefined): boolean {
+  if (!manifest) return false;
+  const files = entries.filter((e) => e.type !== "d");
+  if (files.length !== manifest.files.length) return false;
+  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  for (const e of files) {
+    const m = byPath.get(e.path);
+    if (!m || m.sourceSize !== e.size || m.sourceMtimeNs !== e.mtimeNs) return false;
+    if ((e.mode & 0o111) !== 0 !== m.exec) return false;
+  }
+  return true;
+}
+
+function diff(next: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">>, prev: Manifest | undefined): { added: string[]; changed: string[]; removed: string[] } {
+  const before = new Map((prev?.files ?? []).map((f) => [f.path, f]));
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const f of next) {
+    const p = before.get(f.path);
+    if (!p) added.push(f.path);
+    else if (p.sha256 !== f.sha256 || p.exec !== f.exec) changed.push(f.path);
+    before.delete(f.path);
+  }
+  return { added: added.sort(), changed: changed.sort(), removed: [...before.keys()].sort() };
+}
+
+/**
+ * The config parses as LiteLLM reads it, and the privacy proof passes against the policy (when given) or the
+ * route map that came with it. Throws OperationError naming the problem; nothing was changed.
+ */
+async function validateSource(
+  files: Map<string, string>,
+  present: Set<string>,
+  opts: { from: string; policy?: Policy; current: number | undefined },
+): Promise<void> {
+  const tail = `the runtime was not changed and ${keepsRunning(opts.current)}`;
+  const configText = files.get(CONFIG);
+  if (configText === undefined) {
+    throw new OperationError(`the source ${opts.from} has no ${CONFIG}; ${tail}`, {
+      code: "SOURCE_INVALID",
+      hint: "point the source at a gatewayctl build output (gatewayctl build --out DIR)",
+    });
+  }
+  const { parseLiteLLMConfig } = await import("../privacy/parse-config.js");
+  let config: unknown;
+  try {
+    config = parseLiteLLMConfig(configText, join(opts.from, CONFIG));
+  } catch (err) {
+    throw new OperationError(`the source's ${CONFIG} is not a usable LiteLLM config (${(err as Error).message}); ${tail}`, {
+      code: "SOURCE_INVALID",
+      cause: err,
+      hint: "rebuild it with gatewayctl build, then sync again",
+    });
+  }
+  const prove = await import("../privacy/prove.js");
+  let expectations: ReturnType<typeof prove.expectationsFromRouteMap>;
+  let against: string;
+  if (opts.policy) {
+    const { compilePolicy } = await import("../compile/index.js");
+    expectations = prove.expectationsFromRouteMap(compilePolicy(opts.policy, { policyFile: "gateway.policy.yaml" }).routeMap);
+    against = "the policy";
+  } else {
+    const mapText = files.get(ROUTE_MAP);
+    if (mapText === undefined) {
+      throw new OperationError(`the source ${opts.from} has no ${ROUTE_MAP} and no policy was given, so its privacy cannot be proven; ${tail}`, {
+        code: "SOURCE_INVALID",
+        hint: "sync a complete gatewayctl build output, or pass --policy FILE",
+      });
+    }
+    try {
+      expectations = prove.expectationsFromRouteMap(JSON.parse(mapText) as RouteMap);
+    } catch (err) {
+      throw new OperationError(`the source's ${ROUTE_MAP} cannot be read (${(err as Error).message}); ${tail}`, {
+        code: "SOURCE_INVALID",
+        cause: err,
+        hint: "rebuild it with gatewayctl build, then sync again",
+      });
+    }
+    against = ROUTE_MAP;
+  }
+  const proof = prove.proveRoutes(config, expectations, { guardPresent: present.has(GUARD) });
+  if (!proof.ok) {
+    const lines = proof.leaks.slice(0, 5).map((l) => l.path);
+    throw new OperationError(
+      `the source's ${CONFIG} fails the privacy proof against ${against}: ${proof.leaks.length} private route${proof.leaks.length === 1 ? "" : "s"} can reach a cloud backend (${lines.join("; ")}); ${tail}`,
+      { code: "SOURCE_LEAKS", hint: "run gatewayctl audit on the source config to see every path, fix the policy, rebuild, then sync again" },
+    );
+  }
+}
+
+/** Flush every file of `dir` to disk: one syncfs(2) via `sync -f` (coreutils), else fsync per file and directory. */
+async function flushTree(dir: string): Promise<void> {
+  const ok = await new Promise<boolean>((res) => {
+    execFile("sync", ["-f", dir], { timeout: 60_000 }, (err) => res(!err));
+  });
+  if (ok) return;
+  const dirs = new Set<string>([dir]);
+  for (const rel of await listFiles(dir)) {
+    const fh = await open(join(dir, rel), "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    dirs.add(dirname(join(dir, rel)));
+  }
+  for (const d of dirs) await fsyncDir(d);
+}
+
+async function writeJsonDurably(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, "w", 0o444);
+  try {
+    await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+}
+
+/**
+ * Bring a runtime directory that predates generations (a plain directory) under the generation layout: it becomes
+ * generation 1 as it is (with a manifest), and D becomes a symlink to it. The only moment D does not exist is
+ * between two renames; a crash there is repaired by the next sync (D is re-pointed at the newest generation).
+ */
+async function migrateOrRepair(dir: string, onProgress: (l: string) => void): Promise<void> {
+  const state = await readGenerationState(dir);
+  if (state.kind === "other") {
+    throw new OperationError(`the runtime path ${dir} exists but is neither a directory nor a symlink`, {
+      code: "RUNTIME_INVALID",
+      hint: `move ${dir} away, then run gatewayctl sync again`,
+    });
+  }
+  if (state.kind === "missing" && state.generations.length > 0) {
+    const newest = state.generations[state.generations.length - 1]!;
+    onProgress(`repairing ${dir}: it pointed nowhere; pointing it at the newest generation ${newest}`);
+    await switchTo(dir, newest);
+    return;
+  }
+  if (state.kind !== "directory") return;
+  const files = (await listFiles(dir)).filter((f) => f !== MANIFEST_NAME);
+  if (files.length === 0) {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
+  onProgress(`migrating ${dir} (a plain directory) to generation ${n}`);
+  const { createHash } = await import("node:crypto");
+  const entries: ManifestFile[] = [];
+  const { stat } = await import("node:fs/promises");
+  for (const rel of files) {
+    const buf = await readFile(join(dir, rel));
+    const s = await stat(join(dir, rel), { bigint: true });
+    entries.push({
+      path: rel,
+      sha256: createHash("sha256").update(buf).digest("hex"),
+      size: buf.length,
+      exec: (Number(s.mode) & 0o111) !== 0,
+      sourceSize: -1, // never matches a source: the next sync compares contents
+      sourceMtimeNs: "0",
+    });
+  }
+  const manifest: Manifest = {
+    format: 1,
+    generation: n,
+    hash: treeHash(entries),
+    source: dir,
+    createdAt: new Date().toISOString(),
+    createdBy: `gatewayctl ${GATEWAYCTL_VERSION} (migrated)`,
+    files: entries,
+  };
+  const { generations } = runtimePaths(dir);
+  await mkdir(generations, { recursive: true });
+  await writeJsonDurably(join(dir, MANIFEST_NAME), manifest);
+  await flushTree(dir);
+  await rename(dir, join(generations, generationName(n)));
+  await switchTo(dir, n);
+  await fsyncDir(generations);
+}
+
+/**
+ * Sync `from` into the runtime directory `to`. See the module comment; never leaves `to` incomplete, and throws
+ * OperationError (exit 1) saying which generation the gateway keeps running on when the source cannot be used.
+ */
+export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
+  const from = resolve(opts.from);
+  const dir = resolve(opts.to);
+  const keep = opts.keep ?? DEFAULT_KEEP;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const progress = opts.onProgress ?? (() => undefined);
+  const paths = runtimePaths(dir);
+
+  const initial = await readGenerationState(dir);
+  const initialManifest = initial.kind === "missing" ? undefined : await readManifest(dir);
+  let current = initialManifest?.generation ?? initial.current;
+
+  if (opts.dryRun) return dryRun(opts, from, dir, current, initialManifest, timeoutMs);
+
+  await mkdir(dirname(dir), { recursive: true });
+  const lock = await acquireLock(dir, "sync", keepsRunning(current));
+  let staging: string | undefined;
+  try {
+    await cleanLeftovers(dir);
+    await migrateOrRepair(dir, progress);
+    const state = await readGenerationState(dir);
+    const manifest = await readManifest(dir);
+    current = manifest?.generation ?? state.current;
+
+    let entries: SourceEntry[];
+    try {
+      entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
+      if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
+    } catch (err) {
+      throw sourceError(from, err, current);
+    }
+    const base = { source: from, runtimeDir: dir };
+    if (manifest && quickCheckUnchanged(entries, manifest)) {
+      return { action: "unchanged", generation: manifest.generation, added: [], changed: [], removed: [], hash: manifest.hash, ...base, summary: `unchanged, still generation ${manifest.generation}` };
+    }
+
+    await mkdir(paths.generations, { recursive: true });
+    staging = join(paths.generations, `.staging-${process.pid}-${randomBytes(4).toString("hex")}`);
+    await mkdir(staging);
+    const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
+    progress(`reading ${fileList.length} file${fileList.length === 1 ? "" : "s"} from ${from}`);
+    let copied: CopiedFile[];
+    try {
+      copied = await copySource(from, staging, fileList, { timeoutMs });
+    } catch (err) {
+      throw sourceError(from, err, current);
+    }
+    const files: ManifestFile[] = copied.map(({ content: _c, ...f }) => f);
+    const hash = treeHash(files);
+    const changes = diff(files, manifest);
+
+    if (manifest && hash === manifest.hash) {
+      // same content, new timestamps (a rebuild): remember the new stats so the next quick check succeeds
+      await writeJsonDurably(join(dir, MANIFEST_NAME), { ...manifest, files: files.map((f) => ({ ...f })) });
+      return { action: "unchanged", generation: manifest.generation, added: [], changed: [], removed: [], hash, ...base, summary: `unchanged, still generation ${manifest.generation}` };
+    }
+
+    const texts = new Map<string, string>();
+    for (const name of [CONFIG, ROUTE_MAP]) {
+      if (files.some((f) => f.path === name)) texts.set(name, await readFile(join(staging, name), "utf8"));
+    }
+    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current });
+
+    const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
+    const next: Manifest = {
+      format: 1,
+      generation: n,
+      hash,
+      source: from,
+      createdAt: new Date().toISOString(),
+      createdBy: `gatewayctl ${GATEWAYCTL_VERSION}`,
+      files,
+    };
+    await writeFile(join(staging, MANIFEST_NAME), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o444 });
+    await flushTree(staging);
+    await rename(staging, join(paths.generations, generationName(n)));
+    staging = undefined;
+    await fsyncDir(paths.generations);
+    await switchTo(dir, n);
+    const pruned = await pruneGenerations(dir, keep);
+    const counts = `${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed`;
+    return {
+      action: "synced",
+      generation: n,
+      ...(current !== undefined ? { previousGeneration: current } : {}),
+      ...changes,
+      hash,
+      ...base,
+      ...(pruned.length ? { pruned } : {}),
+      summary: `synced generation ${n}${current !== undefined ? ` (was ${current})` : ""}: ${counts}`,
+    };
+  } catch (err) {
+    if (err instanceof GatewayctlError) throw err;
+    throw new OperationError(`sync into ${dir} failed: ${(err as Error).message}; ${keepsRunning(current)}`, {
+      code: "SYNC_FAILED",
+      cause: err,
+      hint: `check that ${dirname(dir)} is writable and has free space, then run gatewayctl sync again`,
+    });
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    await lock.release();
+  }
+}
+
+/** Read and hash the source, validate it, and report what a sync would do; writes nothing. */
+async function dryRun(
+  opts: SyncOptions,
+  from: string,
+  dir: string,
+  current: number | undefined,
+  manifest: Manifest | undefined,
+  timeoutMs: number,
+): Promise<SyncReport> {
+  let entries: SourceEntry[];
+  let copied: CopiedFile[];
+  try {
+    entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
+    if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
+    const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
+    copied = await copySource(from, null, fileList, { timeoutMs, inline: [CONFIG, ROUTE_MAP] });
+  } catch (err) {
+    throw sourceError(from, err, current);
+  }
+  const files: ManifestFile[] = copied.map(({ content: _c, ...f }) => f);
+  const hash = treeHash(files);
+  const changes = diff(files, manifest);
+  const wouldChange = !manifest || hash !== manifest.hash;
+  if (wouldChange) {
+    const texts = new Map<string, string>();
+    for (const f of copied) if (f.content !== undefined) texts.set(f.path, Buffer.from(f.content, "base64").toString("utf8"));
+    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current });
+  }
+  const state = await readGenerationState(dir);
+  const next = (state.generations[state.generations.length - 1] ?? current ?? 0) + 1;
+  const counts = `${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed`;
+  return {
+    action: "dry-run",
+    generation: wouldChange ? next : (current ?? 0),
+    ...(current !== undefined ? { previousGeneration: current } : {}),
+    ...changes,
+    hash,
+    source: from,
+    runtimeDir: dir,
+    wouldChange,
+    summary: wouldChange
+      ? `dry run: would sync generation ${next}${current !== undefined ? ` (now ${current})` : ""}: ${counts}; nothing was written`
+      : `dry run: unchanged, still generation ${current}; nothing was written`,
+  };
+}
+
+/** Switch the runtime directory back to the previous generation (the newest below the current one), or to `to`. */
+export async function rollbackRuntime(opts: { dir: string; to?: number; onProgress?: (l: string) => void }): Promise<RollbackReport> {
+  const dir = resolve(opts.dir);
+  const before = await readGenerationState(dir);
+  const note = keepsRunning(before.current);
+  if (before.kind !== "symlink" || before.current === undefined) {
+    throw new OperationError(`${dir} holds no synced generation to roll back from`, {
+      code: "ROLLBACK_UNAVAILABLE",
+      hint: "run gatewayctl sync first; rollback switches between generations that sync created",
+    });
+  }
+  const lock = await acquireLock(dir, "rollback", note);
+  try {
+    const state = await readGenerationState(dir);
+    const current = state.current!;
+    let target: number | undefined;
+    if (opts.to !== undefined) {
+      if (!state.generations.includes(opts.to)) {
+        throw new OperationError(`generation ${opts.to} does not exist (on disk: ${state.generations.join(", ") || "none"}); ${keepsRunning(current)}`, {
+          code: "ROLLBACK_UNAVAILABLE",
+          hint: "pick one of the generations listed, or raise runtime.keep to keep more",
+        });
+      }
+      target = opts.to;
+    } else {
+      target = [...state.generations].reverse().find((g) => g < current);
+      if (target === undefined) {
+        throw new OperationError(`there is no generation before ${current} to roll back to; ${keepsRunning(current)}`, {
+          code: "ROLLBACK_UNAVAILABLE",
+          hint: `generations on disk: ${state.generations.join(", ")}; pass --to N to pick one`,
+        });
+      }
+    }
+    const genDir = join(runtimePaths(dir).generations, generationName(target));
+    const { manifest, problems } = await verifyGeneration(genDir);
+    if (!manifest || problems.length) {
+      throw new OperationError(`generation ${target} is damaged (${problems.slice(0, 3).join("; ")}); ${keepsRunning(current)}`, {
+        code: "GENERATION_DAMAGED",
+        hint: "roll back to another generation with --to N",
+      });
+    }
+    if (target !== current) await switchTo(dir, target);
+    return {
+      action: "rolled-back",
+      generation: target,
+      previousGeneration: current,
+      hash: manifest.hash,
+      runtimeDir: dir,
+      summary:
+        target === current
+          ? `already on generation ${target}`
+          : `rolled back ${dir} from generation ${current} to ${target}; restart the gateway (gatewayctl start) to run it; the next sync applies the source again`,
+    };
+  } finally {
+    await lock.release();
+  }
+}
