@@ -31,12 +31,14 @@ function cleanYamlMessage(error: YAMLError): string {
   return shortened.charAt(0).toLowerCase() + shortened.slice(1);
 }
 
-export function yamlProblems(doc: Document, locator: SourceLocator): PositionedFinding[] {
+export function yamlProblems(source: string, doc: Document, locator: SourceLocator): PositionedFinding[] {
   const out: PositionedFinding[] = [];
   for (const e of doc.errors) {
+    // point a second document at its `---` marker
+    const marker = e.code === "MULTIPLE_DOCS" ? source.lastIndexOf("---", e.pos[0]) : -1;
     out.push({
       severity: "error",
-      position: locator.positionOfOffset(e.pos[0]),
+      position: locator.positionOfOffset(marker >= 0 ? marker : e.pos[0]),
       message: `YAML syntax: ${cleanYamlMessage(e)}`,
       hint: "fix the YAML at this place; a YAML-aware editor (see schema/gateway.policy.schema.json) marks such errors as you type",
     });

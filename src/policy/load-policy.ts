@@ -73,7 +73,7 @@ export function parsePolicy(source: string, file: string): { policy: Policy; war
   const locator = new SourceLocator(doc, lineCounter);
   const found: PositionedFinding[] = [];
 
-  found.push(...yamlProblems(doc, locator));
+  found.push(...yamlProblems(source, doc, locator));
   found.push(...duplicateKeys(doc, locator));
   const credentials = credentialProblems(source, doc, locator);
   found.push(...credentials.findings);

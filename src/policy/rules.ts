@@ -85,7 +85,8 @@ function checkNotEmpty(policy: Policy): Finding[] {
     if (Object.keys(policy[key]).length === 0) out.push(finding("error", [key], "key", `no ${noun}s defined`, hint));
   }
   const routes = Object.entries(policy.routes);
-  if (routes.length > 0) {
+  // only when every route's lane is known (an unknown lane is reported on its own)
+  if (routes.length > 0 && routes.every(([, r]) => r.lane in policy.lanes)) {
     const anyLocalOnly = routes.some(([, r]) => (r.privacy ?? policy.lanes[r.lane]?.privacy) === "local-only");
     if (!anyLocalOnly) {
       out.push(

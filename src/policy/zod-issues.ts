@@ -112,7 +112,7 @@ const RECORD_NOUN: Record<string, string> = {
 };
 
 function quote(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   return JSON.stringify(short);
 }
@@ -137,6 +137,21 @@ export function findingsFromIssue(issue: Issue, data: unknown, rootSchema: unkno
     ...(hint ? { hint } : {}),
   });
   const info = schemaAt(rootSchema, path);
+  const { found, value } = valueAt(data, path);
+  const last = path[path.length - 1];
+  if (!found && issue.code !== "unrecognized_keys" && issue.code !== "invalid_key" && path.length > 0) {
+    if (path.length === 1 && last === "version") {
+      return [err(path, "missing", 'missing "version: 1" (the policy format version)', "add version: 1 as the first key")];
+    }
+    return [
+      err(
+        path,
+        "missing",
+        `${formatPath(path.slice(0, -1))}: missing required key "${String(last)}"`,
+        info?.description ? `${String(last)}: ${info.description}` : undefined,
+      ),
+    ];
+  }
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeysAt(rootSchema, path);
@@ -151,21 +166,6 @@ export function findingsFromIssue(issue: Issue, data: unknown, rootSchema: unkno
       });
     }
     case "invalid_type": {
-      const { found, value } = valueAt(data, path);
-      const last = path[path.length - 1];
-      if (!found) {
-        if (path.length === 1 && last === "version") {
-          return [err(path, "missing", 'missing "version: 1" (the policy format version)', "add version: 1 as the first key")];
-        }
-        return [
-          err(
-            path,
-            "missing",
-            `${formatPath(path.slice(0, -1))}: missing required key "${String(last)}"`,
-            info?.description ? `${String(last)}: ${info.description}` : undefined,
-          ),
-        ];
-      }
       if (isSecretRefSchema(info?.schema) && typeof value === "string") {
         const name = SECRET_NAME.test(value) ? value : secretNameFor(path);
         return [
@@ -188,7 +188,6 @@ export function findingsFromIssue(issue: Issue, data: unknown, rootSchema: unkno
       ];
     }
     case "invalid_value": {
-      const { value } = valueAt(data, path);
       if (path.length === 1 && path[0] === "version") {
         return [
           err(
