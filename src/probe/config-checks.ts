@@ -1,0 +1,88 @@
+/**
+ * Checks of the runtime directory the local gateway runs from, before any request: the guard is configured and
+ * intact, the mock-testing switch is off, and the privacy proof holds on the config.yaml actually there (so a
+ * hand-edited runtime config is caught even when its primaries all answer). Pure: the caller reads the files.
+ */
+import { parse as parseYaml } from "yaml";
+import { GUARD_CALLBACK, GUARD_MODULE_SOURCE } from "../compile/guard-source.js";
+import type { RouteMap } from "../compile/types.js";
+import { expectationsFromRouteMap, proveRoutes } from "../privacy/prove.js";
+import type { CheckResult } from "./types.js";
+
+/** general_settings key that lets clients send mock_testing_* flags (LiteLLM 1.108 refuses them without it). */
+export const MOCK_TESTING_SWITCH = "dangerously_allow_mock_testing_request_params";
+
+export interface RuntimeFiles {
+  /** path of config.yaml, for messages */
+  configFile: string;
+  configText: string;
+  /** content of gatewayctl_guard.py, undefined when the file is missing */
+  guardText?: string;
+}
+
+export function checkRuntimeConfig(files: RuntimeFiles, map: RouteMap): CheckResult[] {
+  const base = { kind: "config" as const };
+  let config: unknown;
+  try {
+    config = parseYaml(files.configText);
+  } catch (err) {
+    return [{ ...base, name: "config parse", status: "fail", message: `${files.configFile} is not valid YAML: ${(err as Error).message}` }];
+  }
+  if (!config || typeof config !== "object" || Array.isArray(config)) {
+    return [{ ...base, name: "config parse", status: "fail", message: `${files.configFile} is not a LiteLLM config (expected a mapping)` }];
+  }
+  const root = config as Record<string, unknown>;
+  const section = (k: string): Record<string, unknown> => {
+    const v = root[k];
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  };
+  const checks: CheckResult[] = [];
+
+  const callbacks = section("litellm_settings").callbacks;
+  const guardConfigured = Array.isArray(callbacks) ? callbacks.includes(GUARD_CALLBACK) : callbacks === GUARD_CALLBACK;
+  if (!guardConfigured) {
+    checks.push({
+      ...base,
+      name: "config guard",
+      status: "fail",
+      message: `${files.configFile} does not load the privacy guard (litellm_settings.callbacks lacks ${GUARD_CALLBACK}): clients can add fallbacks, api_base or address cloud deployments directly`,
+    });
+  } else if (files.guardText === undefined) {
+    checks.push({ ...base, name: "config guard", status: "fail", message: `the guard is configured but gatewayctl_guard.py is missing next to ${files.configFile}: LiteLLM will refuse to start` });
+  } else if (!files.guardText.endsWith(GUARD_MODULE_SOURCE)) {
+    checks.push({
+      ...base,
+      name: "config guard",
+      status: "warn",
+      message: "gatewayctl_guard.py in the runtime directory differs from this gatewayctl's guard (edited, or built by another version): the privacy probes below show whether it still refuses",
+    });
+  } else {
+    checks.push({ ...base, name: "config guard", status: "pass", message: `the guard is configured and matches this gatewayctl` });
+  }
+
+  if (section("general_settings")[MOCK_TESTING_SWITCH] === true) {
+    checks.push({
+      ...base,
+      name: "config mock-testing switch",
+      status: "fail",
+      message: `${files.configFile} sets general_settings.${MOCK_TESTING_SWITCH}: clients can force fallbacks; only the throwaway --drill gateway may carry it`,
+    });
+  } else {
+    checks.push({ ...base, name: "config mock-testing switch", status: "pass", message: `general_settings.${MOCK_TESTING_SWITCH} is off` });
+  }
+
+  const proof = proveRoutes(config, expectationsFromRouteMap(map, "route map"), { guardPresent: guardConfigured && files.guardText !== undefined });
+  if (proof.leaks.length === 0) {
+    checks.push({ ...base, name: "config privacy proof", status: "pass", message: `no route can reach a deployment its privacy does not allow (${proof.verdicts.length} routes)` });
+  }
+  for (const leak of proof.leaks) {
+    checks.push({
+      ...base,
+      name: `config privacy proof ${leak.alias} ${leak.mechanism} ${leak.deployment.id}`,
+      route: leak.alias,
+      status: "fail",
+      message: `PRIVACY VIOLATION in ${files.configFile}: ${leak.message} (${leak.path})`,
+    });
+  }
+  return checks;
+}
