@@ -72,6 +72,8 @@ export function gatewayEnv(extra: Record<string, string>, from: NodeJS.ProcessEn
   }
   Object.assign(env, extra);
   env.PYTHONUNBUFFERED = "1";
+  // the runtime directory is a read-only generation: no __pycache__ for the guard module in it
+  env.PYTHONDONTWRITEBYTECODE = "1";
   for (const k of DROPPED_ENV) delete env[k];
   return env;
 }
