@@ -1,0 +1,246 @@
+/**
+ * `gatewayctl start --runtime process` refusing to start, or failing clearly: missing secrets, an open secrets
+ * file, a bad master key, a port in use, a wrong litellm executable, a config the REAL LiteLLM cannot start
+ * with, and a readiness timeout. Every refusal is checked to happen before LiteLLM runs (port closed, no log).
+ */
+import { access, appendFile, chmod, readFile, readdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+
+const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
+const MASTER_KEY = "sk-failures-master-5c8e0a7d";
+const OPENAI_KEY = "sk-failures-openai-77aa19f0";
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let port: number;
+let policyFile: string;
+let secretsFile: string;
+let stateDir: string;
+let runtimeDir: string;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+async function portOpen(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: "127.0.0.1", port: p });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Live (non-zombie) processes whose command line contains `needle`. */
+async function processesWith(needle: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      const st = await readFile(`/proc/${entry}/stat`, "utf8");
+      if (st.slice(st.lastIndexOf(")") + 2, st.lastIndexOf(")") + 3) !== "Z" && cmdline.split("\0").includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+async function writeSecrets(text: string, mode = 0o600): Promise<void> {
+  await writeFile(secretsFile, text);
+  await chmod(secretsFile, mode);
+}
+
+const goodSecrets = `LITELLM_MASTER_KEY=${MASTER_KEY}\nOPENAI_API_KEY=${OPENAI_KEY}\n`;
+
+async function start(...flags: string[]): Promise<CliResult> {
+  return runCli(["start", "--runtime", "process", "--policy", policyFile, ...flags], { cwd: tmp.dir, timeout: 180_000 });
+}
+
+function expectNoSecrets(r: CliResult): void {
+  for (const v of [MASTER_KEY, OPENAI_KEY]) {
+    expect(r.stdout).not.toContain(v);
+    expect(r.stderr).not.toContain(v);
+  }
+}
+
+/** LiteLLM never ran: nothing listens, no log, no state. */
+async function expectNeverLaunched(): Promise<void> {
+  expect(await portOpen(port)).toBe(false);
+  expect(await exists(join(stateDir, "gateway.log"))).toBe(false);
+  expect(await exists(join(stateDir, "process.json"))).toBe(false);
+}
+
+beforeAll(async () => {
+  try {
+    await access(LITELLM);
+  } catch {
+    throw new Error(`LiteLLM is not installed at ${LITELLM}: run scripts/setup-litellm.sh`);
+  }
+  tmp = await tempDir("gw-procfail-");
+  port = await freePort();
+  policyFile = join(tmp.dir, "gateway.policy.yaml");
+  secretsFile = join(tmp.dir, "secrets.env");
+  runtimeDir = join(tmp.dir, "rt");
+  stateDir = join(tmp.dir, "rt.state");
+  const policy = {
+    version: 1,
+    gateway: { port, bind: "127.0.0.1", runtime: "process" },
+    secrets: { provider: "env-file", file: "./secrets.env" },
+    runtime: { dir: "./rt" },
+    backends: {
+      home: { type: "ollama", url: "http://127.0.0.1:9", location: "local" },
+      openai: { type: "openai", apiKey: { secret: "OPENAI_API_KEY" }, location: "cloud" },
+    },
+    models: { llama: { backend: "home", name: "llama3" }, mini: { backend: "openai", name: "gpt-4o-mini", price: { input: 0.15, output: 0.6 } } },
+    lanes: { private: { privacy: "local-only", description: "private work" }, open: { privacy: "cloud-allowed", description: "public work" } },
+    routes: { "local-chat": { lane: "private", model: "llama" }, "cloud-chat": { lane: "open", model: "mini" } },
+  };
+  await writeFile(policyFile, stringify(policy));
+  await writeSecrets(goodSecrets);
+  const build = await runCli(["build", "--policy", policyFile], { cwd: tmp.dir });
+  if (build.exitCode !== 0) throw new Error(`gatewayctl build failed:\n${build.stderr}`);
+});
+
+afterEach(async () => {
+  for (const pid of await processesWith(join(runtimeDir, "config.yaml"))) process.kill(pid, "SIGKILL");
+  await writeSecrets(goodSecrets);
+});
+
+afterAll(async () => {
+  await tmp?.cleanup();
+});
+
+describe("start refuses before LiteLLM runs", () => {
+  it("a missing secret: names it and the provider, exit 1, nothing launched", async () => {
+    await writeSecrets(`LITELLM_MASTER_KEY=${MASTER_KEY}\n`);
+    const r = await start();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`error: missing secret OPENAI_API_KEY (secrets provider env-file: ${secretsFile})`);
+    expect(r.stderr).toContain("hint: add OPENAI_API_KEY=... to");
+    expect(r.stderr).not.toContain("started LiteLLM");
+    expectNoSecrets(r);
+    await expectNeverLaunched();
+  });
+
+  it("an empty master key is missing too", async () => {
+    await writeSecrets(`LITELLM_MASTER_KEY=\nOPENAI_API_KEY=${OPENAI_KEY}\n`);
+    const r = await start();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error: missing secret LITELLM_MASTER_KEY");
+    await expectNeverLaunched();
+  });
+
+  it("a secrets file readable by others: refused with chmod 600", async () => {
+    await writeSecrets(goodSecrets, 0o644);
+    const r = await start();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`refusing secrets file ${secretsFile}`);
+    expect(r.stderr).toContain(`hint: chmod 600 ${secretsFile}`);
+    expectNoSecrets(r);
+    await expectNeverLaunched();
+  });
+
+  it("a master key that does not start with sk-", async () => {
+    await writeSecrets(`LITELLM_MASTER_KEY=not-a-proper-master-key\nOPENAI_API_KEY=${OPENAI_KEY}\n`);
+    const r = await start();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("the master key LITELLM_MASTER_KEY is not usable: it must start with sk-");
+    expect(r.stderr).not.toContain("not-a-proper-master-key");
+    await expectNeverLaunched();
+  });
+
+  it("the port is taken by another program", async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(port, "127.0.0.1", r));
+    try {
+      const r = await start();
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`error: port ${port} on 127.0.0.1 is in use: another program is listening there`);
+      expect(await exists(join(stateDir, "gateway.log"))).toBe(false);
+      expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it("a --litellm-bin that does not exist", async () => {
+    const r = await start("--litellm-bin", join(tmp.dir, "no-such-litellm"));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`error: the litellm executable ${join(tmp.dir, "no-such-litellm")} does not exist or is not executable`);
+    expect(r.stderr).toContain("scripts/setup-litellm.sh");
+    await expectNeverLaunched();
+  });
+
+  it("bad flags are invalid input (exit 2)", async () => {
+    const r = await start("--timeout", "soon");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("--timeout");
+    const noPolicy = await runCli(["start", "--runtime", "process", "--policy", join(tmp.dir, "missing.yaml")], { cwd: tmp.dir });
+    expect(noPolicy.exitCode).toBe(2);
+    expect(noPolicy.stderr).toContain("missing.yaml");
+  });
+});
+
+describe("start fails clearly when LiteLLM does not come up", () => {
+  it("a wrong litellm executable that exits: exit 1, its log tail shown with secrets redacted", async () => {
+    const fake = join(tmp.dir, "not-litellm.sh");
+    await writeFile(fake, `#!/bin/sh\necho "this is not litellm; args: $*"\necho "key=$LITELLM_MASTER_KEY"\nexit 3\n`, { mode: 0o755 });
+    const r = await start("--litellm-bin", fake);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error: LiteLLM exited with code 3 before it was ready");
+    expect(r.stderr).toContain(`  | this is not litellm; args: --config ${join(runtimeDir, "config.yaml")} --host 127.0.0.1 --port ${port}`);
+    expect(r.stderr).toContain("  | key=***");
+    expectNoSecrets(r);
+    expect(await exists(join(stateDir, "process.json"))).toBe(false);
+  });
+
+  it("a config the real LiteLLM cannot start with: exit 1 with the last lines of its log", async () => {
+    // a guard module that fails to import: LiteLLM aborts its startup
+    const guard = join(tmp.dir, "generated", "gatewayctl_guard.py");
+    const original = await readFile(guard, "utf8");
+    await appendFile(guard, '\nraise RuntimeError("guard broken on purpose by the test")\n');
+    try {
+      const r = await start();
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/error: LiteLLM exited with code \d+ before it was ready; last \d+ lines of .*gateway\.log:/);
+      expect(r.stderr).toContain("guard broken on purpose by the test");
+      expect(r.stderr).toContain("hint: the log lines above say why LiteLLM stopped");
+      expectNoSecrets(r);
+      expect(await portOpen(port)).toBe(false);
+      expect(await exists(join(stateDir, "process.json"))).toBe(false);
+      expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
+    } finally {
+      await writeFile(guard, original);
+    }
+  });
+
+  it("readiness not reached within --timeout: the process is killed, exit 1", async () => {
+    const r = await start("--timeout", "1");
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error: LiteLLM did not become ready within 1s (/health/liveliness did not answer ok)");
+    expect(r.stderr).toContain("hint: LiteLLM may need longer on a slow machine (--timeout SEC)");
+    expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
+    expect(await exists(join(stateDir, "process.json"))).toBe(false);
+    expect(await portOpen(port)).toBe(false);
+  });
+});
