@@ -7,6 +7,7 @@ import { formatPath, type PathSegment } from "./locate.js";
 import type { Finding } from "./rules.js";
 import { suggestionSuffix } from "./suggest.js";
 import { SECRET_NAME } from "./schema.js";
+import { findCredentials } from "./credentials.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -167,7 +168,8 @@ export function findingsFromIssue(issue: Issue, data: unknown, rootSchema: unkno
     }
     case "invalid_type": {
       if (isSecretRefSchema(info?.schema) && typeof value === "string") {
-        const name = SECRET_NAME.test(value) ? value : secretNameFor(path);
+        // an UPPER_SNAKE value is probably the secret's name, unless it looks like a credential (AWS key ids do)
+        const name = SECRET_NAME.test(value) && findCredentials(value).length === 0 ? value : secretNameFor(path);
         return [
           err(
             path,
