@@ -1,4 +1,4 @@
-import { OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PROVIDER_ID, type OpenClawSettings } from "./openclaw.js";
+import { OPENCLAW_MAIN_AGENT_ID, OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PROVIDER_ID, type OpenClawSettings } from "./openclaw.js";
 
 /**
  * Pure: merges gatewayctl's OpenClaw settings into a user's existing config object. gatewayctl owns exactly
@@ -79,6 +79,7 @@ export function mergeOpenClawConfig(existing: Obj, generated: OpenClawSettings):
         `(${entry.model.primary}, no fallbacks, sandboxed, exec denied)`,
     );
     target[OPENCLAW_PRIVATE_AGENT_ID] = entry;
+    if (agents.ownership !== "explicit") markDefaultAgent(agents, target, changes, warnings);
   } else if (isObject(entries) && entries[OPENCLAW_PRIVATE_AGENT_ID] !== undefined) {
     warnings.push(
       `the policy has no local-only alias, so agents.entries.${OPENCLAW_PRIVATE_AGENT_ID} was left as it was; ` +
@@ -95,4 +96,34 @@ export function mergeOpenClawConfig(existing: Obj, generated: OpenClawSettings):
     );
   }
   return { config, changes, warnings };
+}
+
+/**
+ * A second agent makes the roster multi-agent, which OpenClaw accepts only with `agents.ownership: "explicit"` or one
+ * legacy `default: true` marker. Without either, mark the agent that was the default so far (the sole entry, or an
+ * added `main`): OpenClaw turns the marker into explicit ownership itself, keeping channels on that agent.
+ */
+function markDefaultAgent(agents: Obj, entries: Obj, changes: string[], warnings: string[]): void {
+  const legacy = Array.isArray(agents.list) ? agents.list : [];
+  const marked =
+    Object.values(entries).some((e) => isObject(e) && e.default === true) || legacy.some((a) => isObject(a) && a.default === true);
+  if (marked) return;
+  const others = Object.keys(entries).filter((id) => id !== OPENCLAW_PRIVATE_AGENT_ID);
+  if (others.length === 0 && legacy.length === 0) {
+    entries[OPENCLAW_MAIN_AGENT_ID] = { default: true };
+    changes.push(
+      `added agents.entries.${OPENCLAW_MAIN_AGENT_ID} with default: true, so your chats stay on the default agent, not the private one`,
+    );
+  } else if (others.length === 1 && legacy.length === 0) {
+    const id = others[0] as string;
+    const e = entries[id];
+    if (isObject(e)) e.default = true;
+    changes.push(`marked agents.entries.${id} default: true (it was your only agent), so your chats stay on it`);
+  } else {
+    warnings.push(
+      "the agent roster has several agents but neither agents.ownership nor a default marker; run `openclaw doctor --fix`",
+    );
+    return;
+  }
+  changes.push("OpenClaw converts the default marker into explicit ownership when it loads; `openclaw doctor --fix` makes that permanent");
 }

@@ -52,11 +52,24 @@ export interface OpenClawAgentEntry {
   tools: { deny: string[] };
 }
 
+/** The default agent's id in OpenClaw. */
+export const OPENCLAW_MAIN_AGENT_ID = "main";
+
+/**
+ * With two agents OpenClaw 2026.9 needs the roster's ownership stated: the standalone file uses the current form
+ * (`ownership: "explicit"`, the system and heartbeat owner `main`); a merge into an existing file uses OpenClaw's
+ * legacy `default: true` marker instead, which OpenClaw converts itself, channel bindings included.
+ */
 export interface OpenClawSettings {
   models: { mode: "merge"; providers: { [OPENCLAW_PROVIDER_ID]: OpenClawProvider } };
   agents: {
-    defaults?: { model: { primary: string; fallbacks: string[] } };
-    entries?: { [OPENCLAW_PRIVATE_AGENT_ID]: OpenClawAgentEntry };
+    ownership?: "explicit";
+    defaults?: {
+      model: { primary: string; fallbacks: string[] };
+      systemAgent?: { agentId: string };
+      heartbeat?: { agentId: string };
+    };
+    entries?: { [OPENCLAW_MAIN_AGENT_ID]?: { name: string }; [OPENCLAW_PRIVATE_AGENT_ID]?: OpenClawAgentEntry };
   };
 }
 
@@ -97,7 +110,13 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
   const priv = privateRoute(map);
   if (priv) {
     const ref = openClawRef(priv.alias);
+    settings.agents.ownership = "explicit";
+    if (settings.agents.defaults) {
+      settings.agents.defaults.systemAgent = { agentId: OPENCLAW_MAIN_AGENT_ID };
+      settings.agents.defaults.heartbeat = { agentId: OPENCLAW_MAIN_AGENT_ID };
+    }
     settings.agents.entries = {
+      [OPENCLAW_MAIN_AGENT_ID]: { name: "Main" },
       [OPENCLAW_PRIVATE_AGENT_ID]: {
         name: "Private (local only)",
         description: `Managed by gatewayctl: only local-only gateway aliases, no fallbacks, sandboxed, no command execution or web tools.`,
@@ -109,6 +128,11 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
         tools: { deny: [...PRIVATE_AGENT_DENIED_TOOLS] },
       },
     };
+  }
+  // `ownership` first, as OpenClaw writes it
+  if (settings.agents.ownership) {
+    const { ownership, ...rest } = settings.agents;
+    settings.agents = { ownership, ...rest };
   }
   return settings;
 }
@@ -124,7 +148,8 @@ export function openClawHeader(map: RouteMap, baseUrl: string): string {
     `Every model is a route alias of the gateway; OpenClaw never sees a vendor model id.`,
     def ? `Default agent: ${openClawRef(def.alias)}, no fallbacks here (the gateway does fallbacks per route).` : "",
     priv
-      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias)} only (local-only aliases), sandboxed, exec denied.`
+      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias)} only (local-only aliases), sandboxed, exec denied. ` +
+        `Agent "${OPENCLAW_MAIN_AGENT_ID}" owns channels, heartbeat and system tasks; bind chats to "${OPENCLAW_PRIVATE_AGENT_ID}" with bindings[].`
       : "No local-only alias in the policy, so no private agent.",
     "agents.defaults.imageModel, pdfModel, voiceModel and mediaModels are left unset on purpose: they serve every",
     "agent, the private one included; point them only at a local alias.",

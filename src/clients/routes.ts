@@ -5,14 +5,14 @@ export const CLIENT_KEY_ENV = "LITELLM_API_KEY";
 
 /** A short, readable statement of where an alias's requests may go. */
 export function privacyLabel(route: RoutePlan): string {
-  const clouds = route.cloudBackends.length > 0 ? ` (${route.cloudBackends.join(", ")})` : "";
+  const clouds = route.cloudBackends.length > 0 ? `: ${route.cloudBackends.join(", ")}` : "";
   switch (route.privacy) {
     case "local-only":
       return "local only";
     case "local-first":
-      return route.cloudBackends.length > 0 ? `local first, cloud fallback${clouds}` : "local first";
+      return route.cloudBackends.length > 0 ? `local first; cloud fallback${clouds}` : "local first";
     case "cloud-allowed":
-      return route.cloudBackends.length > 0 ? `cloud${clouds}` : "cloud allowed, local now";
+      return route.cloudBackends.length > 0 ? `cloud${clouds}` : "cloud allowed; local now";
   }
 }
 

@@ -1,0 +1,152 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import JSON5 from "json5";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../src/compile/index.js";
+import { parsePolicy } from "../../src/policy/load-policy.js";
+import { clientAliasUsage, renderClient, renderClientFiles, CLIENT_NAMES } from "../../src/clients/index.js";
+import { gatewayBaseUrl } from "../../src/clients/gateway-url.js";
+import { openClawSettings } from "../../src/clients/openclaw.js";
+import { ROOT } from "../support/cli.js";
+
+const FIXTURE = join(ROOT, "test/fixtures/clients/gateway.policy.yaml");
+const { policy } = parsePolicy(readFileSync(FIXTURE, "utf8"), FIXTURE);
+const compiled = compilePolicy(policy, { policyFile: FIXTURE });
+const map = compiled.routeMap;
+const ALIASES = ["secure-core", "private-coder", "routine-router", "coding", "general-smart"];
+const VENDOR_IDS = ["llama3.1:8b", "qwen2.5-coder:7b", "gpt-4.1-mini", "claude-sonnet-4-5"];
+
+describe("client configs", () => {
+  it("point at loopback when the gateway binds 0.0.0.0, with the policy's port and /v1", () => {
+    expect(gatewayBaseUrl(policy)).toBe("http://127.0.0.1:4123/v1");
+    expect(gatewayBaseUrl({ ...policy, gateway: { ...policy.gateway, bind: "192.168.1.10" } })).toBe("http://192.168.1.10:4123/v1");
+    expect(gatewayBaseUrl({ ...policy, gateway: { ...policy.gateway, bind: "::1" } })).toBe("http://[::1]:4123/v1");
+  });
+
+  it("build writes one file per client format under clients/, sorted, deterministic", () => {
+    const files = renderClientFiles(policy, map);
+    expect(files.map((f) => f.path)).toEqual([
+      "clients/aider.conf.yml",
+      "clients/aider.model.metadata.json",
+      "clients/continue.yaml",
+      "clients/env.sh",
+      "clients/open-webui.env",
+      "clients/openclaw.json",
+    ]);
+    expect(renderClientFiles(policy, map)).toEqual(files);
+    expect(compiled.files.filter((f) => f.path.startsWith("clients/")).map((f) => f.path)).toEqual(files.map((f) => f.path));
+  });
+
+  it("never name a vendor model id or a secret name other than the client key", () => {
+    for (const f of renderClientFiles(policy, map)) {
+      for (const id of VENDOR_IDS) expect(f.content, `${f.path} names ${id}`).not.toContain(id);
+      expect(f.content).not.toMatch(/(OPENAI|ANTHROPIC)_API_KEY=[A-Za-z0-9]|ANTHROPIC_API_KEY|sk-[A-Za-z0-9]/);
+      if (!f.path.endsWith(".json") || f.path.includes("openclaw")) expect(f.content).toContain("127.0.0.1:4123");
+    }
+  });
+
+  it("openclaw: one model per alias with readable privacy names, context window, price of the primary", () => {
+    const s = openClawSettings(map, "http://127.0.0.1:4123/v1");
+    const p = s.models.providers.litellm;
+    expect(p.api).toBe("openai-completions");
+    expect(p.apiKey).toEqual({ source: "env", provider: "default", id: "LITELLM_API_KEY" });
+    expect(p.models.map((m) => m.id)).toEqual(ALIASES);
+    const byId = Object.fromEntries(p.models.map((m) => [m.id, m]));
+    expect(byId["secure-core"]).toMatchObject({ name: "secure-core (local only)", contextWindow: 32768, maxTokens: 2048 });
+    expect(byId["secure-core"]?.cost).toEqual({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+    expect(byId["routine-router"]?.name).toBe("routine-router (local first; cloud fallback: openai)");
+    expect(byId["general-smart"]?.cost).toMatchObject({ input: 3, output: 15 });
+    expect(byId.coding?.maxTokens).toBeUndefined();
+  });
+
+  it("openclaw: default agent on routine-router; the private agent only on local-only aliases, sandboxed, exec denied", () => {
+    const s = openClawSettings(map, "http://x/v1");
+    expect(s.agents.defaults?.model).toEqual({ primary: "litellm/routine-router", fallbacks: [] });
+    const priv = s.agents.entries?.private;
+    expect(priv?.model).toEqual({ primary: "litellm/secure-core", fallbacks: [] });
+    expect(priv?.modelPolicy.allow).toEqual(["litellm/secure-core", "litellm/private-coder"]);
+    expect(priv?.utilityModel).toBe("litellm/secure-core");
+    expect(priv?.sandbox.mode).toBe("all");
+    expect(priv?.tools.deny).toContain("exec");
+    expect(priv?.tools.deny).toContain("group:web");
+    // image/pdf/voice/media models serve every agent: left unset
+    expect(Object.keys(s.agents.defaults ?? {})).toEqual(["model", "systemAgent", "heartbeat"]);
+    // two agents: ownership stated, main owns the ambient surfaces
+    expect(s.agents.ownership).toBe("explicit");
+    expect(s.agents.defaults?.systemAgent).toEqual({ agentId: "main" });
+    expect(Object.keys(s.agents.entries ?? {})).toEqual(["main", "private"]);
+  });
+
+  it("openclaw: no private agent when the policy has no local-only alias; default falls back to a local-first route", () => {
+    const routes = map.routes.filter((r) => r.privacy !== "local-only" && r.alias !== "routine-router");
+    const s = openClawSettings({ ...map, routes }, "http://x/v1");
+    expect(s.agents.entries).toBeUndefined();
+    expect(s.agents.defaults?.model.primary).toBe("litellm/coding");
+  });
+
+  it("openclaw file is JSON5 with a header comment", () => {
+    const file = renderClient("openclaw", map, "http://127.0.0.1:4123/v1").files[0]!;
+    expect(file.content.startsWith("// Generated by gatewayctl")).toBe(true);
+    expect(JSON5.parse(file.content)).toEqual(openClawSettings(map, "http://127.0.0.1:4123/v1"));
+  });
+
+  it("continue: valid YAML, provider openai, alias as model, key as a Continue secret, autocomplete only on coding", () => {
+    const text = renderClient("continue", map, "http://127.0.0.1:4123/v1").files[0]!.content;
+    expect(text.startsWith("# Generated by gatewayctl")).toBe(true);
+    const doc = parseYaml(text) as { name: string; schema: string; models: Array<Record<string, unknown>> };
+    expect(doc.schema).toBe("v1");
+    expect(doc.models.map((m) => m.model)).toEqual(ALIASES);
+    for (const m of doc.models) {
+      expect(m).toMatchObject({ provider: "openai", apiBase: "http://127.0.0.1:4123/v1", apiKey: "${{ secrets.LITELLM_API_KEY }}" });
+    }
+    const auto = doc.models.filter((m) => (m.roles as string[]).includes("autocomplete")).map((m) => m.model);
+    expect(auto).toEqual(["coding"]);
+    expect(doc.models[0]?.defaultCompletionOptions).toEqual({ contextLength: 32768, maxTokens: 2048 });
+  });
+
+  it("open-webui: env file with base URL, empty key, Ollama hidden, local task model, PersistentConfig caveat", () => {
+    const text = renderClient("open-webui", map, "http://127.0.0.1:4123/v1").files[0]!.content;
+    const env = Object.fromEntries(
+      text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    expect(env).toEqual({
+      OPENAI_API_BASE_URL: "http://127.0.0.1:4123/v1",
+      OPENAI_API_KEY: "",
+      ENABLE_OLLAMA_API: "false",
+      DEFAULT_MODELS: "routine-router",
+      TASK_MODEL_EXTERNAL: "secure-core",
+    });
+    expect(text).toMatch(/PersistentConfig/);
+  });
+
+  it("aider: openai/<alias> for all three models, metadata per alias", () => {
+    const r = renderClient("aider", map, "http://127.0.0.1:4123/v1");
+    const conf = parseYaml(r.files[0]!.content) as Record<string, string>;
+    expect(conf).toEqual({
+      "openai-api-base": "http://127.0.0.1:4123/v1",
+      model: "openai/coding",
+      "weak-model": "openai/coding",
+      "editor-model": "openai/coding",
+      "model-metadata-file": ".aider.model.metadata.json",
+    });
+    const meta = JSON.parse(r.files[1]!.content) as Record<string, Record<string, number | string>>;
+    expect(Object.keys(meta)).toEqual(ALIASES.map((a) => `openai/${a}`));
+    expect(meta["openai/general-smart"]).toMatchObject({ input_cost_per_token: 3e-6, max_input_tokens: 200000, litellm_provider: "openai" });
+  });
+
+  it("env: exports base URL and a key taken from LITELLM_API_KEY, never a value", () => {
+    const text = renderClient("env", map, "http://127.0.0.1:4123/v1").files[0]!.content;
+    expect(text).toContain('export OPENAI_BASE_URL="http://127.0.0.1:4123/v1"');
+    expect(text).toContain('export OPENAI_API_KEY="${LITELLM_API_KEY:?');
+  });
+
+  it("clientAliasUsage says which file uses which alias", () => {
+    const usage = clientAliasUsage(policy, map);
+    expect(usage.map((u) => u.client)).toEqual([...CLIENT_NAMES]);
+    expect(usage.find((u) => u.client === "openclaw")).toMatchObject({ file: "clients/openclaw.json", aliases: ALIASES });
+    expect(usage.find((u) => u.client === "aider")?.aliases).toEqual(["coding"]);
+    expect(usage.find((u) => u.client === "open-webui")?.aliases).toEqual(["routine-router", "secure-core"]);
+    for (const u of usage) for (const a of u.aliases) expect(ALIASES).toContain(a);
+  });
+});
