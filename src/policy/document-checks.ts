@@ -53,11 +53,23 @@ export function yamlProblems(source: string, doc: Document, locator: SourceLocat
   return out;
 }
 
+/** A path built as a chain while walking (cheap), turned into an array only when a finding needs it. */
+interface Trail {
+  parent: Trail | undefined;
+  seg: PathSegment;
+}
+
+function trailPath(trail: Trail | undefined): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let t = trail; t; t = t.parent) out.push(t.seg);
+  return out.reverse();
+}
+
 /** A scalar in the document with where it sits. */
 interface ScalarEntry {
   start: number;
   end: number;
-  path: PathSegment[];
+  trail: Trail | undefined;
   /** true for a mapping key */
   isKey: boolean;
   /** the nearest mapping key above a value (the field name) */
@@ -68,7 +80,7 @@ interface ScalarEntry {
 function collectScalars(doc: Document): ScalarEntry[] {
   const out: ScalarEntry[] = [];
   const seen = new Set<Node>();
-  const visit = (node: unknown, path: PathSegment[], field: string | undefined, depth: number): void => {
+  const visit = (node: unknown, trail: Trail | undefined, field: string | undefined, depth: number): void => {
     if (!node || depth > 200 || isAlias(node)) return;
     const n = node as Node;
     if (seen.has(n)) return;
@@ -79,7 +91,7 @@ function collectScalars(doc: Document): ScalarEntry[] {
         out.push({
           start: range[0],
           end: range[1],
-          path,
+          trail,
           isKey: false,
           field,
           text: typeof n.value === "string" ? n.value : undefined,
@@ -89,25 +101,26 @@ function collectScalars(doc: Document): ScalarEntry[] {
       for (const pair of n.items) {
         const k = pair.key as Node | null;
         const keyText = isScalar(k) ? String(k.value) : undefined;
+        const child: Trail = { parent: trail, seg: keyText ?? "?" };
         if (isScalar(k) && k.range) {
           out.push({
             start: k.range[0],
             end: k.range[1],
-            path: [...path, keyText ?? "?"],
+            trail: child,
             isKey: true,
             field: undefined,
             text: typeof k.value === "string" ? k.value : undefined,
           });
         } else if (k) {
-          visit(k, [...path, "?"], undefined, depth + 1);
+          visit(k, child, undefined, depth + 1);
         }
-        visit(pair.value, [...path, keyText ?? "?"], keyText ?? field, depth + 1);
+        visit(pair.value, child, keyText ?? field, depth + 1);
       }
     } else if (isSeq(n)) {
-      n.items.forEach((item, i) => visit(item, [...path, i], field, depth + 1));
+      n.items.forEach((item, i) => visit(item, { parent: trail, seg: i }, field, depth + 1));
     }
   };
-  visit(doc.contents, [], undefined, 0);
+  visit(doc.contents, undefined, undefined, 0);
   return out;
 }
 
@@ -122,7 +135,7 @@ const SECTION_NOUN: Record<string, string> = {
 export function duplicateKeys(doc: Document, locator: SourceLocator): PositionedFinding[] {
   const out: PositionedFinding[] = [];
   const seen = new Set<Node>();
-  const visit = (node: unknown, path: PathSegment[], depth: number): void => {
+  const visit = (node: unknown, trail: Trail | undefined, depth: number): void => {
     if (!node || depth > 200 || isAlias(node)) return;
     const n = node as Node;
     if (seen.has(n)) return;
@@ -135,6 +148,7 @@ export function duplicateKeys(doc: Document, locator: SourceLocator): Positioned
         if (keyText !== undefined && isScalar(k) && k.range) {
           const previous = first.get(keyText);
           if (previous !== undefined) {
+            const path = trailPath(trail);
             const noun = path.length === 1 ? SECTION_NOUN[String(path[0])] : undefined;
             const firstLine = locator.positionOfOffset(previous).line;
             out.push({
@@ -148,13 +162,15 @@ export function duplicateKeys(doc: Document, locator: SourceLocator): Positioned
             first.set(keyText, k.range[0]);
           }
         }
-        visit(pair.value, [...path, keyText ?? "?"], depth + 1);
+        if (isMap(pair.value) || isSeq(pair.value)) visit(pair.value, { parent: trail, seg: keyText ?? "?" }, depth + 1);
       }
     } else if (isSeq(n)) {
-      n.items.forEach((item, i) => visit(item, [...path, i], depth + 1));
+      n.items.forEach((item, i) => {
+        if (isMap(item) || isSeq(item)) visit(item, { parent: trail, seg: i }, depth + 1);
+      });
     }
   };
-  visit(doc.contents, [], 0);
+  visit(doc.contents, undefined, 0);
   return out;
 }
 
@@ -190,15 +206,16 @@ export function credentialProblems(
     if (scalar) covered.push({ start: scalar.start, end: scalar.end });
     const lineStart = source.lastIndexOf("\n", m.start - 1) + 1;
     const inComment = !scalar && /(^|\s)#/.test(source.slice(lineStart, m.start));
+    const scalarPath = scalar ? formatPath(trailPath(scalar.trail)) : undefined;
     const where = scalar
-      ? `${formatPath(scalar.path)}${scalar.isKey ? " (a key)" : ""}`
+      ? `${scalarPath}${scalar.isKey ? " (a key)" : ""}`
       : inComment
         ? "a comment"
         : "the text";
     findings.push({
       severity: "error",
       position: locator.positionOfOffset(m.start),
-      ...(scalar ? { path: formatPath(scalar.path) } : {}),
+      ...(scalarPath ? { path: scalarPath } : {}),
       message: `${where}: looks like ${m.kind}; the policy must never contain secret values`,
       hint: CREDENTIAL_HINT,
     });
@@ -209,11 +226,12 @@ export function credentialProblems(
     if (s.field === "secret" && SECRET_NAME.test(s.text)) continue;
     if (!looksLikeSecretValue(s.text)) continue;
     values.push(s.text);
+    const path = formatPath(trailPath(s.trail));
     findings.push({
       severity: "error",
       position: locator.positionOfOffset(s.start),
-      path: formatPath(s.path),
-      message: `${formatPath(s.path)}: looks like a secret value (a long random string under "${s.field}"); the policy must never contain secret values`,
+      path,
+      message: `${path}: looks like a secret value (a long random string under "${s.field}"); the policy must never contain secret values`,
       hint: CREDENTIAL_HINT,
     });
   }
