@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { buildGateway } from "../../src/compile/index.js";
+import { parsePolicy } from "../../src/policy/load-policy.js";
+import type { InitAnswers } from "../../src/wizard/answers.js";
+import { CLOUD_PROVIDERS, LANE_KEYS } from "../../src/wizard/catalog.js";
+import { buildPolicy, keyFromName, renderPolicyYaml } from "../../src/wizard/policy-document.js";
+import {
+  appendGitignore,
+  envExampleContent,
+  generateMasterKey,
+  secretsFileContent,
+  validateLocalUrl,
+  validateModelName,
+} from "../../src/wizard/project-files.js";
+
+const FILE = "/tmp/project/gateway.policy.yaml";
+
+function answers(over: Partial<InitAnswers> = {}): InitAnswers {
+  const lanes = over.lanes ?? [...LANE_KEYS];
+  return {
+    lanes,
+    cloudLanes: ["routine", "web", "premium"],
+    local: { type: "ollama", url: "http://127.0.0.1:11434" },
+    laneModels: Object.fromEntries(lanes.map((l) => [l, l === "coding" ? "qwen2.5-coder:7b" : "llama3.1:8b"])),
+    cloud: [],
+    secrets: { provider: "env-file", file: "secrets.env" },
+    runtime: "docker",
+    ...over,
+  };
+}
+
+/** The policy init writes, through the real loader and the real compiler with its privacy proof. */
+function build(a: InitAnswers) {
+  const source = renderPolicyYaml(a);
+  const { policy, warnings } = parsePolicy(source, FILE);
+  const compiled = buildGateway({ policy, file: FILE, dir: "/tmp/project", source, warnings });
+  return { source, policy, compiled };
+}
+
+describe("the policy init writes", () => {
+  it("with no cloud provider: every lane local-only, nothing can reach the cloud", () => {
+    const { policy, compiled } = build(answers());
+    expect(Object.values(policy.lanes).map((l) => l.privacy)).toEqual(LANE_KEYS.map(() => "local-only"));
+    expect(Object.keys(policy.routes)).toEqual(["secure-core", "local-model", "routine-router", "coding", "web-model", "general-smart"]);
+    expect(compiled.routeMap.routes.every((r) => r.cloudBackends.length === 0)).toBe(true);
+    expect(Object.values(policy.backends).every((b) => b.location === "local")).toBe(true);
+  });
+
+  it("with cloud providers: private stays local-only, routine local-first with a cheap priced fallback, premium cloud", () => {
+    const { policy, compiled } = build(answers({ cloud: ["anthropic", "openai"] }));
+    const byAlias = Object.fromEntries(compiled.routeMap.routes.map((r) => [r.alias, r]));
+    expect(byAlias["secure-core"]).toMatchObject({ privacy: "local-only", cloudBackends: [] });
+    expect(byAlias["local-model"]).toMatchObject({ privacy: "local-only", cloudBackends: [] });
+    expect(byAlias["routine-router"]).toMatchObject({ privacy: "local-first", cloudBackends: ["anthropic"] });
+    expect(byAlias.coding).toMatchObject({ privacy: "local-only", cloudBackends: [] });
+    expect(byAlias["general-smart"]?.privacy).toBe("cloud-allowed");
+    expect(policy.routes["general-smart"]?.fallbacks).toEqual(["openai-gpt-4.1", "local-llama3.1-8b"]);
+    for (const m of Object.values(policy.models)) {
+      if (policy.backends[m.backend]?.location === "cloud") expect(m.price, m.name).toBeDefined();
+    }
+    expect(policy.backends.anthropic?.apiKey).toEqual({ secret: "ANTHROPIC_API_KEY" });
+  });
+
+  it("is accepted by the loader and proven by the compiler for every combination of lanes, clouds and open lanes", () => {
+    fc.assert(
+      fc.property(
+        fc.subarray([...LANE_KEYS], { minLength: 1 }),
+        fc.subarray([...CLOUD_PROVIDERS]),
+        fc.subarray([...LANE_KEYS]),
+        fc.constantFrom("ollama" as const, "openai-compatible" as const),
+        fc.constantFrom("env" as const, "env-file" as const, "command" as const),
+        (lanes, cloud, cloudLanes, type, provider) => {
+          const a = answers({
+            lanes,
+            cloud,
+            cloudLanes,
+            local: { type, url: type === "ollama" ? "http://127.0.0.1:11434" : "http://192.168.1.5:8000/v1" },
+            secrets: provider === "env-file" ? { provider, file: "secrets.env" } : provider === "command" ? { provider, command: "pass show gateway/{name}" } : { provider },
+          });
+          const { compiled, source } = build(a);
+          const local = compiled.routeMap.routes.filter((r) => r.lane === "private" || !cloudLanes.includes(r.lane as never) || cloud.length === 0);
+          for (const r of local) expect(r.cloudBackends, r.alias).toEqual([]);
+          expect(renderPolicyYaml(a)).toBe(source);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("is commented and holds secret names, never values", () => {
+    const key = generateMasterKey();
+    const a = answers({ cloud: ["openai"] });
+    const { source } = build(a);
+    expect(source).toMatch(/^# gatewayctl policy/);
+    expect(source).toMatch(/\n# Route aliases: what clients send as `model`/);
+    expect(source).toContain("secret: OPENAI_API_KEY");
+    expect(source).not.toContain(key);
+    expect(source).not.toMatch(/sk-[A-Za-z0-9_-]{10,}/);
+    expect(secretsFileContent(a, key)).toContain(`LITELLM_MASTER_KEY=${key}\n`);
+    expect(secretsFileContent(a, key)).toContain("OPENAI_API_KEY=\n");
+    expect(envExampleContent(a)).not.toContain(key);
+    expect(envExampleContent(a)).toMatch(/^LITELLM_MASTER_KEY=$/m);
+  });
+
+  it("model keys are valid policy keys", () => {
+    expect(keyFromName("llama3.1:8b")).toBe("llama3.1-8b");
+    expect(keyFromName("hf.co/bartowski/Qwen:Q4_K_M")).toBe("hf.co-bartowski-Qwen-Q4_K_M");
+    expect(buildPolicy(answers()).models).toHaveProperty("local-qwen2.5-coder-7b");
+  });
+});
+
+describe("init helpers", () => {
+  it("master key: sk- and 48 URL-safe characters, different every time", () => {
+    const a = generateMasterKey();
+    expect(a).toMatch(/^sk-[A-Za-z0-9_-]{48}$/);
+    expect(generateMasterKey()).not.toBe(a);
+  });
+
+  it(".gitignore: appends only what is missing, once", () => {
+    const first = appendGitignore("node_modules/\n/secrets.env", ["secrets.env", ".env", ".gatewayctl/"]);
+    expect(first?.added).toEqual([".env", ".gatewayctl/"]);
+    expect(first?.content).toBe(
+      "node_modules/\n/secrets.env\n\n# gatewayctl: secrets and local state (generated/ is meant to be committed)\n.env\n.gatewayctl/\n",
+    );
+    expect(appendGitignore(first?.content, ["secrets.env", ".env", ".gatewayctl/"])).toBeUndefined();
+    expect(appendGitignore(undefined, [".env"])?.content).toMatch(/^# gatewayctl/);
+    expect(first?.content).not.toMatch(/^generated/m);
+  });
+
+  it("validation as you type", () => {
+    expect(validateModelName("llama3.1:8b")).toBe(true);
+    expect(validateModelName("")).toMatch(/type the model's name/);
+    expect(validateModelName("llama 3")).toMatch(/no spaces/);
+    expect(validateLocalUrl("http://127.0.0.1:11434")).toBe(true);
+    expect(validateLocalUrl("http://nas.lan:11434")).toBe(true);
+    expect(validateLocalUrl("localhost:11434")).toMatch(/http/);
+    expect(validateLocalUrl("https://api.example.com")).toMatch(/not a local address/);
+  });
+});
