@@ -28,9 +28,13 @@ const plainFloat = {
   stringify: ({ value }: { value: unknown }) => plainDecimal(value as number),
 };
 
-/** Stringify data as YAML deterministically: block style, no line folding, no anchors. */
+/**
+ * Stringify data as YAML deterministically: block style, no line folding, no anchors. YAML 1.1 rules, as PyYAML
+ * (which LiteLLM and docker-compose use) reads them: strings such as `on`, `no`, `1:30` or `2024-01-01` get quoted.
+ */
 export function toYaml(data: unknown): string {
   return stringify(data, {
+    version: "1.1",
     lineWidth: 0,
     aliasDuplicateObjects: false,
     customTags: (tags: Tags) => [plainFloat, ...tags] as Tags,

@@ -4,7 +4,8 @@ import type { LiteLLMConfig } from "../compile/types.js";
 
 /** Parse config.yaml text as the LiteLLM proxy would read it. Pure. Throws InputError (exit 2) when unreadable. */
 export function parseLiteLLMConfig(text: string, file: string): LiteLLMConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  // YAML 1.1, as PyYAML reads it: `yes`/`on` are booleans, `<<` merges
+  const doc = parseDocument(text, { version: "1.1", prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const pos = first.linePos?.[0];
