@@ -13,6 +13,7 @@ import { redact } from "../lib/output.js";
 import { fetchLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
 import { expandPath } from "./paths.js";
 import { ensureStateDir, readDiskConfig, readState, removeState, writeState } from "./state.js";
+import { pinGeneration, unpinGeneration } from "./sync-generations.js";
 import type { GatewayRuntime, LogsRequest, RuntimeContext, RuntimeStatus, StartRequest, StartResult } from "./runtime.js";
 
 export const PROCESS_STATE_FILE = "process.json";
@@ -20,6 +21,8 @@ export const GATEWAY_LOG_FILE = "gateway.log";
 /** Lines of LiteLLM's log shown when it fails to start. */
 export const LOG_TAIL_ON_FAILURE = 30;
 const STOP_GRACE_MS = 10_000;
+/** Owner name of this runtime's pin in `D.state/pins/` (see sync-generations.ts). */
+const PIN_OWNER = "process";
 
 /** What `process.json` records about the running gateway. Never a secret. */
 export interface ProcessState {
@@ -274,8 +277,10 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
     logFile,
     startedAt: new Date().toISOString(),
   };
-  // recorded before waiting, so `stop` finds a gateway whose start was interrupted
+  // recorded before waiting, so `stop` finds a gateway whose start was interrupted; the generation it runs
+  // from (its working directory) is pinned so sync's retention never deletes it
   await writeState(req.stateDir, PROCESS_STATE_FILE, state);
+  if (req.generation !== undefined) await pinGeneration(req.runtimeDir, PIN_OWNER, req.generation);
   progress(`started LiteLLM (pid ${pid}), log ${logFile}`);
 
   try {
@@ -290,6 +295,7 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
     if (!(err instanceof HealthWaitError)) throw err;
     await terminateGroup(pid, 3_000);
     await removeState(req.stateDir, PROCESS_STATE_FILE);
+    await unpinGeneration(req.runtimeDir, PIN_OWNER);
     const tail = await tailFile(logFile, LOG_TAIL_ON_FAILURE);
     throw new OperationError(
       `${err.message}; last ${tail.length} lines of ${logFile}:\n${tail.map((l) => `  | ${l}`).join("\n")}`,
@@ -345,6 +351,7 @@ export function createProcessRuntime(): GatewayRuntime {
         if (how === "killed") ctx.onProgress?.(`LiteLLM did not stop within ${STOP_GRACE_MS / 1000}s of SIGTERM: killed it`);
       }
       await removeState(ctx.stateDir, PROCESS_STATE_FILE);
+      await unpinGeneration(ctx.runtimeDir, PIN_OWNER);
       return running ? { stopped: true, id: String(state.pid) } : { stopped: false };
     },
 

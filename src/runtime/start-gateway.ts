@@ -12,7 +12,7 @@ import type { LoadedPolicy } from "../policy/load-policy.js";
 import { expandPath, runtimePaths, type RuntimePaths } from "./paths.js";
 import { getRuntime, type RuntimeContext, type RuntimeKind, type StartResult } from "./runtime.js";
 import { resolveSecrets } from "./secrets.js";
-import { loadSyncModule, readDiskConfig } from "./state.js";
+import { readDiskConfig } from "./state.js";
 
 /** Default time to wait for `/health/readiness`; LiteLLM takes 10-20 s to import on 2 cores. */
 export const DEFAULT_START_TIMEOUT_SECONDS = 120;
@@ -151,8 +151,7 @@ export interface StartGatewayReport {
   runtimeDir: string;
   sync:
     | { action: "synced" | "unchanged"; source: string; generation: number; previousGeneration?: number }
-    | { action: "source-unavailable"; source: string; reason: string; generation?: number }
-    | { action: "not-available"; reason: string };
+    | { action: "source-unavailable"; source: string; reason: string; generation?: number };
   /** names (never values) of the secrets passed to the gateway */
   secrets: string[];
   warnings: string[];
@@ -186,41 +185,40 @@ export async function startGateway(options: StartGatewayOptions): Promise<StartG
       ? expandPath(policy.runtime.source, loaded.dir)
       : join(loaded.dir, "generated");
   let sync: StartGatewayReport["sync"];
-  const syncModule = await loadSyncModule();
-  if (syncModule?.syncRuntime) {
-    try {
-      const report = await syncModule.syncRuntime({
-        from: source,
-        to: paths.dir,
-        policy,
-        keep: policy.runtime.keep,
-        timeoutMs: policy.runtime.sourceTimeoutSeconds * 1000,
-        onProgress: progress,
+  const { syncRuntime } = await import("./sync.js");
+  try {
+    const report = await syncRuntime({
+      from: source,
+      to: paths.dir,
+      policy,
+      keep: policy.runtime.keep,
+      timeoutMs: policy.runtime.sourceTimeoutSeconds * 1000,
+      onProgress: progress,
+    });
+    sync = {
+      action: report.action === "unchanged" ? "unchanged" : "synced",
+      source,
+      generation: report.generation,
+      ...(report.previousGeneration !== undefined ? { previousGeneration: report.previousGeneration } : {}),
+    };
+    progress(
+      report.action === "unchanged"
+        ? `runtime ${paths.dir} is up to date with ${source} (generation ${report.generation})`
+        : `synced ${source} -> ${paths.dir} (generation ${report.generation})`,
+    );
+  } catch (err) {
+    if (!(err instanceof GatewayctlError)) throw err;
+    const existing = await readDiskConfig(paths.dir);
+    if (!existing) {
+      throw new OperationError(`cannot start: the source ${source} is unavailable and the runtime directory ${paths.dir} holds no generation yet (${err.message})`, {
+        code: "SOURCE_UNAVAILABLE",
+        cause: err,
+        hint: err.hint ?? "run gatewayctl build, or pass --from DIR with a build output",
       });
-      sync = {
-        action: report.action === "unchanged" ? "unchanged" : "synced",
-        source,
-        generation: report.generation,
-        ...(report.previousGeneration !== undefined ? { previousGeneration: report.previousGeneration } : {}),
-      };
-      progress(report.action === "unchanged" ? `runtime ${paths.dir} is up to date with ${source} (generation ${report.generation})` : `synced ${source} -> ${paths.dir} (generation ${report.generation})`);
-    } catch (err) {
-      if (!(err instanceof GatewayctlError)) throw err;
-      const existing = await readDiskConfig(paths.dir);
-      if (!existing) {
-        throw new OperationError(`cannot start: the source ${source} is unavailable and the runtime directory ${paths.dir} holds no generation yet (${err.message})`, {
-          code: "SOURCE_UNAVAILABLE",
-          cause: err,
-          hint: err.hint ?? "run gatewayctl build, or pass --from DIR with a build output",
-        });
-      }
-      const gen = existing.generation !== undefined ? `generation ${existing.generation}` : "the generation on disk";
-      warn(`source ${source} unavailable: starting on last known-good ${gen} (${err.message})`);
-      sync = { action: "source-unavailable", source, reason: err.message, ...(existing.generation !== undefined ? { generation: existing.generation } : {}) };
     }
-  } else {
-    sync = { action: "not-available", reason: "sync is not built into this gatewayctl; the runtime directory is used as it is" };
-    progress(`note: ${sync.reason}`);
+    const gen = existing.generation !== undefined ? `generation ${existing.generation}` : "the configuration on disk";
+    warn(`source ${source} unavailable: starting on last known-good ${gen} (${err.message})`);
+    sync = { action: "source-unavailable", source, reason: err.message, ...(existing.generation !== undefined ? { generation: existing.generation } : {}) };
   }
 
   const disk = await readDiskConfig(paths.dir);

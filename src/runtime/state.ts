@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { OperationError } from "../lib/errors.js";
 
 /** Create the state directory (mode 0700) if needed and return its path. */
@@ -61,43 +60,6 @@ export async function removeState(stateDir: string, name: string): Promise<void>
   await rm(join(stateDir, name), { force: true });
 }
 
-/** What src/runtime/sync.ts exports (owned by the sync helper); loaded lazily and optional until it lands. */
-export interface SyncReportLike {
-  action: "synced" | "unchanged" | "dry-run";
-  generation: number;
-  previousGeneration?: number;
-  hash: string;
-  source: string;
-  runtimeDir: string;
-}
-export interface SyncModuleLike {
-  syncRuntime?: (opts: {
-    from: string;
-    to: string;
-    policy?: unknown;
-    dryRun?: boolean;
-    keep?: number;
-    timeoutMs?: number;
-    onProgress?: (l: string) => void;
-  }) => Promise<SyncReportLike>;
-  readRuntimeGeneration?: (dir: string) => Promise<{ generation: number; hash: string } | undefined>;
-}
-
-/** Load ./sync.js when it exists; undefined only when that module itself is absent (other load errors propagate). */
-export async function loadSyncModule(): Promise<SyncModuleLike | undefined> {
-  const url = new URL("./sync.js", import.meta.url);
-  try {
-    return (await import(url.href)) as SyncModuleLike;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const path = fileURLToPath(url);
-    if (e.code === "ERR_MODULE_NOT_FOUND" && typeof e.message === "string" && e.message.includes(`'${path}'`) && !e.message.includes(`from ${path}`)) {
-      return undefined;
-    }
-    throw err;
-  }
-}
-
 async function hashTree(root: string): Promise<string> {
   const files: string[] = [];
   async function walk(rel: string): Promise<void> {
@@ -130,8 +92,8 @@ export async function readDiskConfig(runtimeDir: string): Promise<{ hash: string
   } catch {
     return undefined;
   }
-  const sync = await loadSyncModule();
-  const gen = sync?.readRuntimeGeneration ? await sync.readRuntimeGeneration(runtimeDir) : undefined;
+  const { readRuntimeGeneration } = await import("./sync.js");
+  const gen = await readRuntimeGeneration(runtimeDir);
   if (gen) return { hash: gen.hash, generation: gen.generation };
   return { hash: await hashTree(runtimeDir) };
 }

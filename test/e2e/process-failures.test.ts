@@ -191,6 +191,15 @@ describe("start refuses before LiteLLM runs", () => {
     await expectNeverLaunched();
   });
 
+  it("a source that is unavailable while the runtime holds no generation yet", async () => {
+    const fresh = join(tmp.dir, "fresh-rt");
+    const r = await start("--from", join(tmp.dir, "no-such-source"), "--dir", fresh);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`error: cannot start: the source ${join(tmp.dir, "no-such-source")} is unavailable and the runtime directory ${fresh} holds no generation yet`);
+    expect(await exists(join(tmp.dir, "fresh-rt.state", "gateway.log"))).toBe(false);
+    expect(await portOpen(port)).toBe(false);
+  });
+
   it("bad flags are invalid input (exit 2)", async () => {
     const r = await start("--timeout", "soon");
     expect(r.exitCode).toBe(2);

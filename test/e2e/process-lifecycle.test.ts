@@ -4,7 +4,7 @@
  * backend is a small recording Ollama-compatible HTTP server on 127.0.0.1 standing in for a model server.
  */
 import { execa } from "execa";
-import { access, appendFile, chmod, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { access, appendFile, chmod, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -92,6 +92,16 @@ async function processesWith(needle: string): Promise<number[]> {
   return pids;
 }
 
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let ollama: Awaited<ReturnType<typeof startOllamaRecorder>>;
 let port: number;
@@ -136,6 +146,10 @@ beforeAll(async () => {
   await chmod(secretsFile, 0o600);
   const build = await gw(["build"]);
   if (build.exitCode !== 0) throw new Error(`gatewayctl build failed:\n${build.stderr}`);
+  // generation 1 is synced, then the source goes away (a NAS that is not mounted yet)
+  const sync = await gw(["sync"]);
+  if (sync.exitCode !== 0) throw new Error(`gatewayctl sync failed:\n${sync.stderr}`);
+  await rename(join(tmp.dir, "generated"), join(tmp.dir, "generated.away"));
 });
 
 afterAll(async () => {
@@ -150,7 +164,7 @@ afterAll(async () => {
 describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", () => {
   let firstPid: number;
 
-  it("start runs LiteLLM from the runtime directory and waits until it is ready", async () => {
+  it("start runs LiteLLM on the last known-good generation when the source is unavailable, and waits until it is ready", async () => {
     const started = Date.now();
     const r = await gw(["start", "--runtime", "process"], {
       // the caller's environment must not reach LiteLLM
@@ -161,6 +175,8 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     const m = new RegExp(`^gateway started at http://127\\.0\\.0\\.1:${port} \\(process, pid (\\d+), generation 1, config [0-9a-f]{12}\\)$`, "m").exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     firstPid = Number(m?.[1]);
+    expect(r.stderr).toContain(`warning: source ${join(tmp.dir, "generated")} unavailable: starting on last known-good generation 1`);
+    expect(r.stdout).toContain("note: running the last known-good generation");
     expect(r.stderr).toContain(`waiting for LiteLLM at http://127.0.0.1:${port}`);
     expect(r.stderr).toMatch(/readiness ok after \d+\.\ds/);
     console.log(`LiteLLM start to ready via gatewayctl: ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -170,6 +186,8 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     expect(await processesWith(configPath)).toEqual([firstPid]);
     expect((await stat(join(stateDir, "process.json"))).mode & 0o777).toBe(0o600);
     expect((await stat(join(stateDir, "gateway.log"))).mode & 0o777).toBe(0o600);
+    // the generation it runs from is pinned against sync's retention
+    expect(JSON.parse(await readFile(join(stateDir, "pins", "process.json"), "utf8"))).toMatchObject({ generation: 1 });
   });
 
   it("passes a minimal environment plus the secrets, without OPENAI_API_BASE or the caller's variables", async () => {
@@ -248,6 +266,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
   });
 
   it("start after a config change restarts the gateway on the new config", async () => {
+    await rename(join(tmp.dir, "generated.away"), join(tmp.dir, "generated"));
     policy.routes["local-chat"] = { ...policy.routes["local-chat"], description: "changed by the test" };
     await writeFile(join(tmp.dir, "gateway.policy.yaml"), stringify(policy));
     expect((await gw(["build"])).exitCode).toBe(0);
@@ -265,6 +284,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     const after = JSON.parse((await gw(["status", "--runtime", "process", "--json"])).stdout) as Record<string, unknown>;
     expect(after).toMatchObject({ state: "running", id: String(pid), upToDate: true, runningGeneration: 2, diskGeneration: 2 });
     expect(after.runningConfigHash).not.toBe(before.runningConfigHash);
+    expect(JSON.parse(await readFile(join(stateDir, "pins", "process.json"), "utf8"))).toMatchObject({ generation: 2 });
   });
 
   it("stop stops it cleanly, frees the port and keeps the log", async () => {
@@ -274,6 +294,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     expect(await portOpen(port)).toBe(false);
     expect(await processesWith(configPath)).toEqual([]);
     await expect(access(join(stateDir, "process.json"))).rejects.toThrow();
+    await expect(access(join(stateDir, "pins", "process.json"))).rejects.toThrow();
     expect((await readFile(join(stateDir, "gateway.log"), "utf8")).length).toBeGreaterThan(0);
     const again = await gw(["stop", "--runtime", "process"]);
     expect(again.stdout).toContain("gateway was not running (process)");
@@ -287,9 +308,11 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
       expect(o.stdout).not.toContain(MASTER_KEY);
       expect(o.stderr).not.toContain(MASTER_KEY);
     }
-    for (const f of await readdir(stateDir)) {
-      const text = await readFile(join(stateDir, f), "utf8");
-      if (f === "gateway.log") {
+    const files = [...(await filesUnder(stateDir)), ...(await filesUnder(join(tmp.dir, "rt.generations")))];
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const text = await readFile(f, "utf8");
+      if (f === join(stateDir, "gateway.log")) {
         // only the line this test appended itself; LiteLLM and gatewayctl never wrote the value
         expect(text.split(MASTER_KEY)).toHaveLength(2);
       } else expect(text).not.toContain(MASTER_KEY);
