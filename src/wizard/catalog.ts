@@ -28,7 +28,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   },
   routine: {
     key: "routine",
-    description: "Everyday small tasks (summaries, drafts, sorting) that run locally, with a cheap cloud model only as a fallback.",
+    description: "Everyday small tasks (summaries, drafts, sorting): local first, a cheap cloud model only as fallback.",
     openPrivacy: "local-first",
     openByDefault: true,
     maxPrice: { input: 1, output: 5 },

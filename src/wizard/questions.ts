@@ -54,7 +54,7 @@ async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDef
       choices: [
         ...probe.models.map((m) => ({ name: m, value: m })),
         new Separator(),
-        { name: "Type another name", value: TYPE_ANOTHER, description: "a model that is not installed yet" },
+        { name: "Type another name", value: TYPE_ANOTHER, short: "(type a name)", description: "a model that is not installed yet" },
       ],
       pageSize: 12,
     });

@@ -1,0 +1,221 @@
+import { execFile } from "node:child_process";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLI, runCli, tempDir } from "../support/cli.js";
+import { closedPort, startOllamaModelList, type ModelListServer } from "../support/model-list-servers.js";
+
+const run = promisify(execFile);
+
+/**
+ * The wizard in a real pseudo-terminal: tmux runs `gatewayctl init` in a detached 120x40 session, keystrokes go in
+ * with send-keys, the screen comes out with capture-pane. Each session has its own tmux server socket.
+ */
+class TerminalSession {
+  private readonly socket = `gatewayctl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  private tmux(...args: string[]) {
+    return run("tmux", ["-L", this.socket, ...args]);
+  }
+
+  async start(cwd: string, args: string[]): Promise<void> {
+    const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    // keep the pane after the CLI exits so its last screen and exit code can be read
+    const command = `env NO_COLOR=1 ${quoted}; echo "EXIT=$?"; sleep 600`;
+    await this.tmux("new-session", "-d", "-x", "120", "-y", "40", "-c", cwd, command);
+  }
+
+  async screen(): Promise<string> {
+    const { stdout } = await this.tmux("capture-pane", "-p", "-J", "-S", "-200");
+    return stdout;
+  }
+
+  async waitFor(what: string | RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      if (typeof what === "string" ? last.includes(what) : what.test(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${String(what)}; the screen was:\n${last}`);
+  }
+
+  /** key names as tmux knows them: Enter, Space, Down, Up, BSpace, C-c */
+  async keys(...keys: string[]): Promise<void> {
+    for (const k of keys) {
+      await this.tmux("send-keys", k);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  }
+
+  async type(text: string): Promise<void> {
+    await this.tmux("send-keys", "-l", text);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+
+  async exitCode(): Promise<number> {
+    const screen = await this.waitFor(/EXIT=\d+/);
+    return Number(/EXIT=(\d+)/.exec(screen)?.[1]);
+  }
+
+  async kill(): Promise<void> {
+    await this.tmux("kill-server").catch(() => undefined);
+  }
+}
+
+let ollama: ModelListServer;
+const sessions: TerminalSession[] = [];
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  await run("tmux", ["-V"]).catch(() => {
+    throw new Error("tmux is missing: the wizard is tested in a real terminal through tmux (apt-get install tmux)");
+  });
+  ollama = await startOllamaModelList(["llama3.1:8b", "qwen2.5-coder:7b"]);
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.kill()));
+});
+afterAll(async () => {
+  await ollama?.close();
+  await Promise.all(cleanups.map((c) => c()));
+});
+
+async function session(): Promise<{ term: TerminalSession; dir: string }> {
+  const t = await tempDir("gatewayctl-wizard-");
+  cleanups.push(t.cleanup);
+  const term = new TerminalSession();
+  sessions.push(term);
+  return { term, dir: t.dir };
+}
+
+describe("gatewayctl init, the interactive wizard in a real terminal", () => {
+  it("offers the installed models it probed, takes arrows/space/enter, writes a policy build accepts", async () => {
+    const { term, dir } = await session();
+    const before = ollama.requests.length;
+    await term.start(dir, ["init"]);
+
+    let screen = await term.waitFor("Which work lanes do you want?");
+    // the five recommended lanes, preselected, each with its meaning
+    for (const lane of ["private", "routine", "coding", "web", "premium"]) expect(screen).toMatch(new RegExp(`◉ ${lane}\\s+\\S`));
+    expect(screen).toContain("it never leaves this network");
+    await term.keys("Down", "Down", "Down", "Space"); // drop "web"
+    await term.keys("Enter");
+
+    await term.waitFor("Local model server");
+    await term.keys("Enter"); // Ollama
+    await term.waitFor("Its URL");
+    await term.type(ollama.url);
+    await term.keys("Enter");
+
+    screen = await term.waitFor("Cloud providers to allow");
+    expect(screen).toContain("Found 2 installed models: llama3.1:8b, qwen2.5-coder:7b");
+    await term.keys("Space", "Enter"); // OpenAI
+
+    screen = await term.waitFor("Which lanes may send requests to those cloud providers?");
+    expect(screen).toMatch(/private\s+never \(always local only\)/);
+    await term.keys("Enter"); // defaults: routine, premium
+
+    screen = await term.waitFor("Local model for the private lane");
+    expect(screen).toMatch(/❯ llama3\.1:8b\n\s+qwen2\.5-coder:7b/);
+    await term.keys("Enter");
+    await term.waitFor("Local model for the routine lane");
+    await term.keys("Enter");
+    screen = await term.waitFor("Local model for the coding lane");
+    expect(screen).toMatch(/❯ qwen2\.5-coder:7b/); // a coder model is preselected for the coding lane
+    await term.keys("Enter");
+    await term.waitFor("Local model for the premium lane");
+    await term.keys("Enter");
+
+    await term.waitFor("How should the LiteLLM gateway run?");
+    await term.keys("Enter"); // docker
+    await term.waitFor("Where do secret values");
+    await term.keys("Enter"); // env-file
+    await term.waitFor("Secrets file");
+    await term.keys("Enter"); // secrets.env
+    await term.waitFor("Create secrets.env now (mode 0600)");
+    await term.keys("Enter");
+
+    screen = await term.waitFor("Next steps:");
+    expect(await term.exitCode()).toBe(0);
+    expect(screen).toContain("gatewayctl build");
+    expect(screen).toContain("gatewayctl clients openclaw");
+    expect(ollama.requests.slice(before)).toEqual([{ method: "GET", path: "/api/tags" }]);
+
+    const policy = parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8"));
+    expect(Object.keys(policy.lanes)).toEqual(["private", "routine", "coding", "premium"]);
+    expect(policy.lanes.routine.privacy).toBe("local-first");
+    expect(policy.lanes.coding.privacy).toBe("local-only");
+    expect(policy.routes.coding.model).toBe("local-qwen2.5-coder-7b");
+    expect(policy.routes["routine-router"].fallbacks).toEqual(["openai-gpt-4.1-mini"]);
+    expect((await stat(join(dir, "secrets.env"))).mode & 0o777).toBe(0o600);
+    const key = /LITELLM_MASTER_KEY=(sk-\S{48})/.exec(await readFile(join(dir, "secrets.env"), "utf8"))?.[1];
+    expect(key).toBeDefined();
+    expect(await readFile(join(dir, "gateway.policy.yaml"), "utf8")).not.toContain(key as string);
+    expect(screen).not.toContain(key as string);
+
+    const build = await runCli(["build"], { cwd: dir });
+    expect(build.exitCode).toBe(0);
+  });
+
+  it("an unreachable backend is said plainly; typed model names are validated as you type", async () => {
+    const { term, dir } = await session();
+    const port = await closedPort();
+    await term.start(dir, ["init"]);
+
+    await term.waitFor("Which work lanes do you want?");
+    await term.keys("i", "Space", "Enter"); // invert (none), then private only
+    await term.waitFor("Local model server");
+    await term.keys("Enter");
+    await term.waitFor("Its URL");
+    await term.type("https://api.example.com");
+    await term.keys("Enter");
+    await term.waitFor("is not a local address");
+    for (let i = 0; i < "https://api.example.com".length; i++) await term.keys("BSpace");
+    await term.type(`http://127.0.0.1:${port}`);
+    await term.keys("Enter");
+
+    let screen = await term.waitFor("Cloud providers to allow");
+    expect(screen).toContain(`Could not reach the local backend at http://127.0.0.1:${port}/api/tags: connection refused`);
+    expect(screen).toContain("You can continue and type the model names");
+    await term.keys("Enter"); // none
+
+    screen = await term.waitFor("Local model for the private lane (the only model): name");
+    expect(screen).not.toContain("Which lanes may send requests");
+    await term.type("phi 3");
+    await term.keys("Enter");
+    await term.waitFor("a model name has no spaces");
+    for (let i = 0; i < 5; i++) await term.keys("BSpace");
+    await term.type("phi3:mini");
+    await term.keys("Enter");
+
+    await term.waitFor("How should the LiteLLM gateway run?");
+    await term.keys("Down", "Enter"); // process
+    await term.waitFor("Where do secret values");
+    await term.keys("Down", "Enter"); // env
+    await term.waitFor("Next steps:");
+    expect(await term.exitCode()).toBe(0);
+
+    const policy = parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8"));
+    expect(Object.keys(policy.routes)).toEqual(["secure-core", "local-model"]);
+    expect(policy.models).toEqual({ "local-phi3-mini": { backend: "local", name: "phi3:mini" } });
+    expect(policy.secrets).toEqual({ provider: "env" });
+    expect(policy.gateway.runtime).toBe("process");
+    expect((await readdir(dir)).sort()).toEqual([".env.example", ".gitignore", "gateway.policy.yaml"]);
+    expect((await runCli(["build"], { cwd: dir })).exitCode).toBe(0);
+  });
+
+  it("Ctrl-C cancels: nothing written, exit 1", async () => {
+    const { term, dir } = await session();
+    await term.start(dir, ["init"]);
+    await term.waitFor("Which work lanes do you want?");
+    await term.keys("C-c");
+    const screen = await term.waitFor(/EXIT=\d+/);
+    expect(screen).toContain("init was cancelled; nothing was written");
+    expect(await term.exitCode()).toBe(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
