@@ -148,7 +148,9 @@ export function findingsFromIssue(issue: Issue, data: unknown, rootSchema: unkno
       err(
         path,
         "missing",
-        `${formatPath(path.slice(0, -1))}: missing required key "${String(last)}"`,
+        path.length === 1
+          ? `missing required key "${String(last)}" at the top level`
+          : `${formatPath(path.slice(0, -1))}: missing required key "${String(last)}"`,
         info?.description ? `${String(last)}: ${info.description}` : undefined,
       ),
     ];

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { POLICY_SCHEMA_FILE, POLICY_SCHEMA_ID, policyJsonSchema, policyJsonSchemaText } from "../../src/policy/json-schema.js";
 import { PolicySchema } from "../../src/policy/schema.js";
+import { loadPolicy } from "../../src/policy/load-policy.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const HOMELAB = join(ROOT, "test/fixtures/policies/homelab.yaml");
@@ -108,11 +109,17 @@ describe("the shipped JSON Schema", () => {
     expect(validate(schema, badAlias)).toEqual(["$.routes key Secure/Core: pattern"]);
   });
 
-  it("is what the fixture's yaml-language-server line points at", () => {
-    const first = readFileSync(HOMELAB, "utf8").split("\n")[0] ?? "";
-    const match = /^# yaml-language-server: \$schema=(.+)$/.exec(first);
-    expect(match).not.toBeNull();
-    expect(existsSync(resolve(dirname(HOMELAB), match?.[1] ?? ""))).toBe(true);
-    expect(resolve(dirname(HOMELAB), match?.[1] ?? "")).toBe(join(ROOT, POLICY_SCHEMA_FILE));
-  });
+  it.each([HOMELAB, join(ROOT, "examples/homelab/gateway.policy.yaml")])(
+    "is what the yaml-language-server line of %s points at, and that policy loads cleanly",
+    async (file) => {
+      const first = readFileSync(file, "utf8").split("\n")[0] ?? "";
+      const match = /^# yaml-language-server: \$schema=(.+)$/.exec(first);
+      expect(match).not.toBeNull();
+      expect(existsSync(resolve(dirname(file), match?.[1] ?? ""))).toBe(true);
+      expect(resolve(dirname(file), match?.[1] ?? "")).toBe(join(ROOT, POLICY_SCHEMA_FILE));
+      const loaded = await loadPolicy(file);
+      expect(loaded.warnings).toEqual([]);
+      expect(validate(policyJsonSchema(), parse(loaded.source))).toEqual([]);
+    },
+  );
 });

@@ -194,6 +194,7 @@ describe("schema problems", () => {
     const ds = problems(source);
     expect(only(ds, "unknown key").message).toBe('lanse: unknown key "lanse" — did you mean "lanes"?');
     const missing = only(ds, 'missing required key "lanes"');
+    expect(missing.message).toBe('missing required key "lanes" at the top level');
     expect({ line: missing.line, column: missing.column }).toEqual({ line: 1, column: 1 });
   });
 
