@@ -12,7 +12,10 @@ import type { LoadedPolicy } from "../policy/load-policy.js";
 import { expandPath, runtimePaths, type RuntimePaths } from "./paths.js";
 import { getRuntime, type RuntimeContext, type RuntimeKind, type StartResult } from "./runtime.js";
 import { resolveSecrets } from "./secrets.js";
-import { readDiskConfig } from "./state.js";
+import { readDiskConfig, withStateLock } from "./state.js";
+
+/** Lock file in the state directory held while a gateway is started or stopped. */
+export const START_LOCK = "start.lock";
 
 /** Default time to wait for `/health/readiness`; LiteLLM takes 10-20 s to import on 2 cores. */
 export const DEFAULT_START_TIMEOUT_SECONDS = 120;
@@ -162,12 +165,18 @@ const WEAK_MASTER_KEYS = new Set(["sk-1234", "sk-12345", "sk-xxx", "sk-test"]);
 
 export async function startGateway(options: StartGatewayOptions): Promise<StartGatewayReport> {
   const progress = options.onProgress ?? (() => undefined);
+  const target = await resolveRuntimeTarget({ policyFile: options.policyFile, runtime: options.runtime, dir: options.dir, onProgress: progress });
+  const timeoutMs = (options.timeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000;
+  // a second start waits for the first one, then finds the gateway running
+  return withStateLock(target.paths.stateDir, START_LOCK, timeoutMs + 60_000, () => startLocked(target, options, progress), progress);
+}
+
+async function startLocked(target: RuntimeTarget, options: StartGatewayOptions, progress: (line: string) => void): Promise<StartGatewayReport> {
   const warnings: string[] = [];
   const warn = (w: string): void => {
     warnings.push(w);
     progress(`warning: ${w}`);
   };
-  const target = await resolveRuntimeTarget({ policyFile: options.policyFile, runtime: options.runtime, dir: options.dir, onProgress: progress });
   const { loaded, kind, paths } = target;
   const policy = loaded.policy;
   for (const w of loaded.warnings) warn(w.message);

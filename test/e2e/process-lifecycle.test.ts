@@ -273,13 +273,20 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     expect((await gw(["sync"])).exitCode).toBe(0);
     const before = JSON.parse((await gw(["status", "--runtime", "process", "--json"])).stdout) as Record<string, unknown>;
     expect(before.upToDate).toBe(false);
-    const r = await gw(["start", "--runtime", "process"]);
-    expect(r.exitCode, r.stderr).toBe(0);
+    // two starts at once: one restarts the gateway, the other waits for it and finds it running
+    const both = await Promise.all([gw(["start", "--runtime", "process"]), gw(["start", "--runtime", "process"])]);
+    for (const b of both) expect(b.exitCode, b.stderr).toBe(0);
+    const r = both.find((b) => b.stdout.includes("gateway restarted"));
+    const other = both.find((b) => b !== r);
+    expect(r, both.map((b) => b.stdout).join("\n")).toBeDefined();
+    if (!r || !other) return;
+    expect(other.stdout).toContain("gateway already running");
     expect(r.stderr).toContain(`restarting the gateway (pid ${firstPid})`);
     const m = /gateway restarted at \S+ \(process, pid (\d+)/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     const pid = Number(m?.[1]);
     expect(pid).not.toBe(firstPid);
+    expect(other.stdout).toContain(`(process, pid ${pid}`);
     expect(await processesWith(configPath)).toEqual([pid]);
     const after = JSON.parse((await gw(["status", "--runtime", "process", "--json"])).stdout) as Record<string, unknown>;
     expect(after).toMatchObject({ state: "running", id: String(pid), upToDate: true, runningGeneration: 2, diskGeneration: 2 });
