@@ -1,0 +1,409 @@
+/**
+ * syncRuntime / rollbackRuntime / readRuntimeGeneration against the real filesystem: generations, manifests,
+ * no-op detection, dry run, retention, migration, locks, and every way a source can be unusable.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OperationError } from "../../src/lib/errors.js";
+import { rollbackRuntime, readRuntimeGeneration, syncRuntime, type SyncReport } from "../../src/runtime/sync.js";
+import { MANIFEST_NAME, pinGeneration, verifyGeneration } from "../../src/runtime/sync-generations.js";
+import { runKillable, scanSource, SourceTimeoutError } from "../../src/runtime/sync-source.js";
+import { tempDir } from "../support/cli.js";
+import { writeBuildOutput } from "../fixtures/sync/setup.js";
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let src: string;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeEach(async () => {
+  work = await tempDir("gatewayctl-sync-");
+  src = join(work.dir, "src");
+  dir = join(work.dir, "local", "runtime");
+  await writeBuildOutput(src);
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+  await work.cleanup();
+});
+
+/** Everything under the runtime's parent, with sizes and mtimes: "nothing was written" means this is unchanged. */
+function snapshot(root: string): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    for (const name of readdirSync(p).sort()) {
+      const full = join(p, name);
+      const s = lstatSync(full);
+      out.push(`${full} ${s.isSymbolicLink() ? `-> ${readlinkSync(full)}` : s.isDirectory() ? "dir" : `${s.size} ${s.mtimeMs}`}`);
+      if (s.isDirectory() && !s.isSymbolicLink()) walk(full);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+async function expectOperationError(p: Promise<unknown>, code: string): Promise<OperationError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OperationError);
+  expect((err as OperationError).code).toBe(code);
+  expect((err as OperationError).exitCode).toBe(1);
+  return err as OperationError;
+}
+
+describe("first sync, no-op, changes", () => {
+  it("creates generation 1: D is a symlink to a complete generation with a verified manifest", async () => {
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r.action).toBe("synced");
+    expect(r.generation).toBe(1);
+    expect(r.previousGeneration).toBeUndefined();
+    expect(r.added).toContain("config.yaml");
+    expect(r.added).toContain("route-map.json");
+    expect(r.changed).toEqual([]);
+    expect(lstatSync(dir).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(dir)).toBe("runtime.generations/gen-000001");
+    const { manifest, problems } = await verifyGeneration(dir);
+    expect(problems).toEqual([]);
+    expect(manifest?.hash).toBe(r.hash);
+    expect(manifest?.source).toBe(src);
+    expect(readFileSync(join(dir, "config.yaml"), "utf8")).toBe(readFileSync(join(src, "config.yaml"), "utf8"));
+    expect(await readRuntimeGeneration(dir)).toEqual({ generation: 1, hash: r.hash });
+    // files of a generation are read-only: nobody edits a generation in place by accident
+    expect(statSync(join(dir, "config.yaml")).mode & 0o222).toBe(0);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it("is a no-op when nothing changed, also after a rebuild that only touched timestamps", async () => {
+    const first = await syncRuntime({ from: src, to: dir });
+    const again = await syncRuntime({ from: src, to: dir });
+    expect(again).toMatchObject({ action: "unchanged", generation: 1, hash: first.hash, added: [], changed: [], removed: [] });
+    expect(again.summary).toBe("unchanged, still generation 1");
+    const later = new Date(Date.now() + 5_000);
+    for (const f of ["config.yaml", "routes.md"]) utimesSync(join(src, f), later, later);
+    const touched = await syncRuntime({ from: src, to: dir });
+    expect(touched).toMatchObject({ action: "unchanged", generation: 1 });
+    expect(readdirSync(`${dir}.generations`)).toEqual(["gen-000001"]);
+    expect((await verifyGeneration(dir)).problems).toEqual([]);
+  });
+
+  it("reports added, changed and removed files and keeps the previous generation", async () => {
+    await syncRuntime({ from: src, to: dir });
+    writeFileSync(join(src, "routes.md"), "# changed\n");
+    writeFileSync(join(src, "extra.txt"), "new\n");
+    rmSync(join(src, ".env.example"));
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1, added: ["extra.txt"], changed: ["routes.md"], removed: [".env.example"] });
+    expect(r.summary).toBe("synced generation 2 (was 1): 1 added, 1 changed, 1 removed");
+    expect(readFileSync(join(dir, "routes.md"), "utf8")).toBe("# changed\n");
+    expect(existsSync(join(dir, ".env.example"))).toBe(false);
+    expect(existsSync(join(`${dir}.generations`, "gen-000001", ".env.example"))).toBe(true);
+  });
+
+  it("copies nested directories, keeps the execute bit in the hash, and never copies .git", async () => {
+    mkdirSync(join(src, ".git", "objects"), { recursive: true });
+    writeFileSync(join(src, ".git", "HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(join(src, "hook.sh"), "#!/bin/sh\n", { mode: 0o755 });
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r.added).toContain("clients/continue.yaml");
+    expect(r.added).toContain("hook.sh");
+    expect(r.added.some((p) => p.startsWith(".git"))).toBe(false);
+    expect(statSync(join(dir, "hook.sh")).mode & 0o111).not.toBe(0);
+    chmodSync(join(src, "hook.sh"), 0o644);
+    const r2 = await syncRuntime({ from: src, to: dir });
+    expect(r2).toMatchObject({ action: "synced", changed: ["hook.sh"] });
+  });
+
+  it("the Node scanner (used where find lacks -printf) lists the same tree as find", async () => {
+    mkdirSync(join(src, ".git"), { recursive: true });
+    writeFileSync(join(src, ".git", "HEAD"), "x");
+    symlinkSync(join(src, "routes.md"), join(src, "linked.md"));
+    const byFind = await scanSource(src, { timeoutMs: 5_000, scanner: "find" });
+    const byNode = await scanSource(src, { timeoutMs: 5_000, scanner: "node" });
+    expect(byNode).toEqual(byFind);
+    expect(byFind.find((e) => e.path === "linked.md")).toMatchObject({ type: "f" });
+    const r = await syncRuntime({ from: src, to: dir, scanner: "node" });
+    expect(r.action).toBe("synced");
+    expect(await syncRuntime({ from: src, to: dir, scanner: "find" })).toMatchObject({ action: "unchanged" });
+  });
+});
+
+describe("dry run", () => {
+  it("reports what would change and writes nothing (no lock, no staging, no generation)", async () => {
+    await syncRuntime({ from: src, to: dir });
+    writeFileSync(join(src, "routes.md"), "# changed\n");
+    const before = snapshot(join(work.dir, "local"));
+    const r = await syncRuntime({ from: src, to: dir, dryRun: true });
+    expect(r).toMatchObject({ action: "dry-run", wouldChange: true, generation: 2, previousGeneration: 1, changed: ["routes.md"], added: [], removed: [] });
+    expect(r.summary).toContain("nothing was written");
+    expect(snapshot(join(work.dir, "local"))).toEqual(before);
+  });
+
+  it("on a fresh machine: would create generation 1; nothing exists afterwards", async () => {
+    const r = await syncRuntime({ from: src, to: dir, dryRun: true });
+    expect(r).toMatchObject({ action: "dry-run", wouldChange: true, generation: 1 });
+    expect(existsSync(join(work.dir, "local"))).toBe(false);
+  });
+
+  it("reports unchanged when the source matches", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const r = await syncRuntime({ from: src, to: dir, dryRun: true });
+    expect(r).toMatchObject({ action: "dry-run", wouldChange: false, generation: 1 });
+  });
+});
+
+describe("an unusable source leaves the runtime untouched and says which generation keeps running", () => {
+  let first: SyncReport;
+  let before: string[];
+  beforeEach(async () => {
+    first = await syncRuntime({ from: src, to: dir });
+    before = snapshot(join(work.dir, "local"));
+  });
+  afterEach(() => {
+    expect(snapshot(join(work.dir, "local"))).toEqual(before);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it("missing", async () => {
+    const missing = join(work.dir, "nas-not-mounted");
+    const err = await expectOperationError(syncRuntime({ from: missing, to: dir }), "SOURCE_MISSING");
+    expect(err.message).toBe(`the source ${missing} does not exist (not mounted?); the runtime was not changed and the gateway keeps running on generation ${first.generation}`);
+    expect(err.hint).toMatch(/mount the source/);
+  });
+
+  it("empty (a mount point with nothing mounted)", async () => {
+    const empty = join(work.dir, "empty");
+    mkdirSync(join(empty, "sub"), { recursive: true });
+    const err = await expectOperationError(syncRuntime({ from: empty, to: dir }), "SOURCE_MISSING");
+    expect(err.message).toContain(`the source ${empty} is empty`);
+    expect(err.message).toContain("keeps running on generation 1");
+  });
+
+  it("not a directory", async () => {
+    const file = join(src, "config.yaml");
+    const err = await expectOperationError(syncRuntime({ from: file, to: dir }), "SOURCE_UNREADABLE");
+    expect(err.message).toContain("is not a directory");
+  });
+
+  it("unreadable (a dangling symlink inside)", async () => {
+    symlinkSync(join(work.dir, "gone"), join(src, "dangling.yaml"));
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_UNREADABLE");
+    expect(err.message).toContain("dangling.yaml");
+    expect(err.message).toContain("keeps running on generation 1");
+  });
+
+  it("hangs (a FIFO nobody writes to, like a read from an NFS mount that stopped answering): killed after the timeout", async () => {
+    rmSync(join(src, "routes.md"));
+    execFileSync("mkfifo", [join(src, "routes.md")]);
+    const t0 = Date.now();
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir, timeoutMs: 1_000 }), "SOURCE_HUNG");
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(8_000);
+    expect(err.message).toContain(`the source ${src} did not answer`);
+    expect(err.message).toContain("made no progress for 1s");
+    expect(err.message).toContain("the gateway keeps running on generation 1");
+  });
+
+  it("hangs with the Node scanner too", async () => {
+    rmSync(join(src, "config.yaml"));
+    execFileSync("mkfifo", [join(src, "config.yaml")]);
+    await expectOperationError(syncRuntime({ from: src, to: dir, timeoutMs: 800, scanner: "node" }), "SOURCE_HUNG");
+  });
+
+  it("holds a config.yaml that is not YAML", async () => {
+    writeFileSync(join(src, "config.yaml"), "model_list: [\n  - : :\n");
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
+    expect(err.message).toContain("not a usable LiteLLM config");
+    expect(err.message).toContain("keeps running on generation 1");
+  });
+
+  it("has no config.yaml", async () => {
+    rmSync(join(src, "config.yaml"));
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
+    expect(err.message).toContain("has no config.yaml");
+  });
+
+  it("leaks a local-only route to a cloud provider (privacy proof against route-map.json)", async () => {
+    const cfg = readFileSync(join(src, "config.yaml"), "utf8");
+    const leaky = cfg.replace(/api_base: .*11434.*/g, "api_base: https://api.openai.com/v1").replace(/ollama_chat\//g, "openai/");
+    expect(leaky).not.toBe(cfg);
+    writeFileSync(join(src, "config.yaml"), leaky);
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_LEAKS");
+    expect(err.message).toContain("fails the privacy proof against route-map.json");
+    expect(err.message).toContain("secure-core");
+  });
+
+  it("has no route-map.json and no policy was given: privacy cannot be proven", async () => {
+    rmSync(join(src, "route-map.json"));
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
+    expect(err.message).toContain("no route-map.json and no policy was given");
+  });
+});
+
+describe("validation against a policy", () => {
+  it("proves the source config against the policy when one is given", async () => {
+    const policy = await writeBuildOutput(join(work.dir, "other"), { extraRoutes: { "code-private": { lane: "private", model: "coder" } } });
+    // the source (without code-private) against a policy that expects code-private: the alias is missing, not leaking
+    const ok = await syncRuntime({ from: src, to: dir, policy });
+    expect(ok.action).toBe("synced");
+    rmSync(join(src, "route-map.json"));
+    writeFileSync(join(src, "routes.md"), "changed\n");
+    // without route-map.json, the policy is the reference
+    expect((await syncRuntime({ from: src, to: dir, policy })).action).toBe("synced");
+  });
+});
+
+describe("retention, pins, migration", () => {
+  it("keeps `keep` previous generations besides the current one, never a pinned one", async () => {
+    await syncRuntime({ from: src, to: dir, keep: 2 });
+    await pinGeneration(dir, "docker", 1);
+    for (let i = 2; i <= 6; i++) {
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      const r = await syncRuntime({ from: src, to: dir, keep: 2 });
+      expect(r.generation).toBe(i);
+    }
+    expect(readdirSync(`${dir}.generations`).sort()).toEqual(["gen-000001", "gen-000004", "gen-000005", "gen-000006"]);
+  });
+
+  it("migrates a runtime directory from before generations (a plain directory) into generation 1", async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "config.yaml"), readFileSync(join(src, "config.yaml")));
+    writeFileSync(join(dir, "old-only.txt"), "from the old install\n");
+    const progress: string[] = [];
+    const r = await syncRuntime({ from: src, to: dir, onProgress: (l) => progress.push(l) });
+    expect(progress.join("\n")).toContain("migrating");
+    expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1 });
+    expect(r.removed).toEqual(["old-only.txt"]);
+    expect(lstatSync(dir).isSymbolicLink()).toBe(true);
+    const old = join(`${dir}.generations`, "gen-000001");
+    expect(readFileSync(join(old, "old-only.txt"), "utf8")).toBe("from the old install\n");
+    expect((await verifyGeneration(old)).problems).toEqual([]);
+    const back = await rollbackRuntime({ dir });
+    expect(back.generation).toBe(1);
+    expect(readFileSync(join(dir, "old-only.txt"), "utf8")).toBe("from the old install\n");
+  });
+
+  it("repairs a runtime path that a crash left missing, pointing it at the newest generation", async () => {
+    await syncRuntime({ from: src, to: dir });
+    rmSync(dir);
+    writeFileSync(join(src, "routes.md"), "# v2\n");
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1 });
+  });
+});
+
+describe("the lock", () => {
+  it("refuses to run while another live sync holds it", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const holder = spawn("sleep", ["30"]);
+    children.push(holder);
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: holder.pid, host: (await import("node:os")).hostname(), createdAt: "2026-01-01T00:00:00Z" }));
+    writeFileSync(join(src, "routes.md"), "# v2\n");
+    const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SYNC_LOCKED");
+    expect(err.message).toContain(`another gatewayctl (pid ${holder.pid}`);
+    expect(err.message).toContain("the gateway keeps running on generation 1");
+    expect(readlinkSync(dir)).toMatch(/gen-000001$/);
+    await expectOperationError(rollbackRuntime({ dir }), "SYNC_LOCKED");
+  });
+
+  it("breaks a stale lock (its owner died, or the pid now belongs to another process)", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const dead = spawn("true");
+    children.push(dead);
+    await new Promise((r) => dead.on("exit", r));
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: dead.pid, host: (await import("node:os")).hostname(), createdAt: "x" }));
+    writeFileSync(join(src, "routes.md"), "# v2\n");
+    expect((await syncRuntime({ from: src, to: dir })).generation).toBe(2);
+    // our own pid with another start time: a reused pid
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), startTicks: "1", createdAt: "y" }));
+    writeFileSync(join(src, "routes.md"), "# v3\n");
+    expect((await syncRuntime({ from: src, to: dir })).generation).toBe(3);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it("two syncs started together: one wins, the other reports the lock (never both)", async () => {
+    await syncRuntime({ from: src, to: dir });
+    writeFileSync(join(src, "routes.md"), "# v2\n");
+    const results = await Promise.allSettled([syncRuntime({ from: src, to: dir }), syncRuntime({ from: src, to: dir })]);
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    // both may succeed one after the other only if the second started after the first finished; then it is a no-op
+    const generations = ok.map((r) => (r as PromiseFulfilledResult<SyncReport>).value.generation);
+    expect(new Set(generations).size).toBeLessThanOrEqual(1);
+    for (const f of failed) expect((f.reason as OperationError).code).toBe("SYNC_LOCKED");
+    expect(readdirSync(`${dir}.generations`).filter((n) => n.startsWith("gen-"))).toEqual(["gen-000001", "gen-000002"]);
+  });
+});
+
+describe("rollback", () => {
+  beforeEach(async () => {
+    for (let i = 1; i <= 3; i++) {
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      await syncRuntime({ from: src, to: dir });
+    }
+  });
+
+  it("switches back to the previous generation, then to an older one, then forward with --to", async () => {
+    const r = await rollbackRuntime({ dir });
+    expect(r).toMatchObject({ action: "rolled-back", generation: 2, previousGeneration: 3 });
+    expect(readFileSync(join(dir, "routes.md"), "utf8")).toBe("# v2\n");
+    expect((await rollbackRuntime({ dir })).generation).toBe(1);
+    const fwd = await rollbackRuntime({ dir, to: 3 });
+    expect(fwd).toMatchObject({ generation: 3, previousGeneration: 1 });
+    expect(readFileSync(join(dir, "routes.md"), "utf8")).toBe("# v3\n");
+    expect(await readRuntimeGeneration(dir)).toMatchObject({ generation: 3 });
+  });
+
+  it("refuses a generation that does not exist or is damaged, leaving the current one", async () => {
+    const err = await expectOperationError(rollbackRuntime({ dir, to: 9 }), "ROLLBACK_UNAVAILABLE");
+    expect(err.message).toContain("generation 9 does not exist (on disk: 1, 2, 3)");
+    const g2 = join(`${dir}.generations`, "gen-000002", "routes.md");
+    chmodSync(g2, 0o644);
+    writeFileSync(g2, "tampered\n");
+    const damaged = await expectOperationError(rollbackRuntime({ dir, to: 2 }), "GENERATION_DAMAGED");
+    expect(damaged.message).toContain("routes.md: content differs from the manifest");
+    expect(readlinkSync(dir)).toMatch(/gen-000003$/);
+  });
+
+  it("the next sync after a rollback applies the source again as a new generation", async () => {
+    await rollbackRuntime({ dir });
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r).toMatchObject({ action: "synced", generation: 4, previousGeneration: 2 });
+    expect(readFileSync(join(dir, "routes.md"), "utf8")).toBe("# v3\n");
+  });
+});
+
+describe("runKillable", () => {
+  it("kills a child that makes no progress and rejects at once with SourceTimeoutError", async () => {
+    const t0 = Date.now();
+    const err = await runKillable("sleep", ["30"], { timeoutMs: 300, what: "sleeping" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceTimeoutError);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it("keeps a child alive while it makes progress (the timeout is an inactivity timeout)", async () => {
+    const r = await runKillable("sh", ["-c", "for i in 1 2 3 4 5 6; do echo $i; sleep 0.1; done"], { timeoutMs: 400, what: "ticking" });
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString().trim().split("\n")).toHaveLength(6);
+  });
+});
+
+describe("manifest", () => {
+  it("verifyGeneration catches a missing, an extra and a changed file", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const gen = realpathSync(dir);
+    chmodSync(gen, 0o755);
+    rmSync(join(gen, "routes.md"), { force: true });
+    writeFileSync(join(gen, "extra.txt"), "x");
+    const { problems } = await verifyGeneration(gen);
+    expect(problems.some((p) => p.startsWith("routes.md:"))).toBe(true);
+    expect(problems).toContain("extra.txt: not in the manifest");
+    expect(JSON.parse(readFileSync(join(gen, MANIFEST_NAME), "utf8")).generation).toBe(1);
+  });
+});
