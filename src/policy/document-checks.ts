@@ -245,3 +245,30 @@ export function redactFinding<T extends { message: string; hint?: string; path?:
   if (copy.path !== undefined) copy.path = redactCredentials(copy.path, values);
   return copy;
 }
+
+/** Aliases (`*name`) with no anchor (`&name`) before them: YAML cannot build the document. */
+export function unresolvedAliases(doc: Document, locator: SourceLocator): PositionedFinding[] {
+  const out: PositionedFinding[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (!node || depth > 200) return;
+    if (isAlias(node)) {
+      if (node.resolve(doc) === undefined) {
+        out.push({
+          severity: "error",
+          position: locator.positionOfOffset(node.range?.[0] ?? 0),
+          message: `YAML: the alias *${node.source} refers to no anchor &${node.source} defined before it`,
+          hint: "define the anchor (&name) before using the alias (*name), or write the value out",
+        });
+      }
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        visit(pair.key, depth + 1);
+        visit(pair.value, depth + 1);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+    }
+  };
+  visit(doc.contents, 0);
+  return out;
+}

@@ -6,7 +6,14 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { InputError, PolicyError, type Diagnostic } from "../lib/errors.js";
-import { credentialProblems, duplicateKeys, redactFinding, yamlProblems, type PositionedFinding } from "./document-checks.js";
+import {
+  credentialProblems,
+  duplicateKeys,
+  redactFinding,
+  unresolvedAliases,
+  yamlProblems,
+  type PositionedFinding,
+} from "./document-checks.js";
 import { formatPath, SourceLocator } from "./locate.js";
 import { checkPolicyRules, type Finding } from "./rules.js";
 import { PolicySchema, type Policy } from "./schema.js";
@@ -79,7 +86,9 @@ export function parsePolicy(source: string, file: string): { policy: Policy; war
   found.push(...credentials.findings);
 
   let policy: Policy | undefined;
-  if (doc.errors.length === 0) {
+  const aliases = doc.errors.length === 0 ? unresolvedAliases(doc, locator) : [];
+  found.push(...aliases);
+  if (doc.errors.length === 0 && aliases.length === 0) {
     if (isEmptyDocument(doc)) {
       found.push({
         severity: "error",

@@ -143,7 +143,7 @@ function checkBackends(policy: Policy): Finding[] {
         finding("warning", [...here, "trustAsLocal"], "key", "trustAsLocal has no effect on a cloud backend", "remove it"),
       );
     }
-    if (b.location === "local" && b.url !== undefined && !cloudVendor) {
+    if (b.url !== undefined) {
       let url: URL | undefined;
       try {
         url = new URL(b.url);
@@ -156,11 +156,11 @@ function checkBackends(policy: Policy): Finding[] {
             "error",
             [...here, "url"],
             "value",
-            `a local backend needs an http:// or https:// URL${url ? `, not ${url.protocol}//` : ""}`,
-            'for example url: "http://127.0.0.1:11434"',
+            `a ${b.location} backend needs an http:// or https:// URL${url ? ` (this one's scheme is "${url.protocol.slice(0, -1)}")` : ""}`,
+            'write the full URL with its scheme, for example url: "http://127.0.0.1:11434"',
           ),
         );
-      } else {
+      } else if (b.location === "local" && !cloudVendor) {
         const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
         if (classifyHost(host) === "public" && b.trustAsLocal !== true) {
           out.push(
@@ -169,7 +169,7 @@ function checkBackends(policy: Policy): Finding[] {
               [...here, "url"],
               "value",
               `backend is marked local but its host "${host}" is not loopback, a private address or a local name`,
-              "use the server's LAN address or a .local/.lan/.home.arpa name; if this host really is on your own network, add trustAsLocal: true to the backend",
+              "use the server's LAN address or a .local/.lan/.home.arpa name; if this host really is yours (for example a VPN address such as Tailscale's 100.x), add trustAsLocal: true to the backend",
             ),
           );
         }

@@ -140,9 +140,20 @@ describe("YAML syntax", () => {
   });
 
   it("an alias to an anchor that does not exist", () => {
-    const ds = problems(BASE.replace('name: "llama3.1:8b"', "name: *nowhere"));
-    expect(ds.length).toBeGreaterThan(0);
-    expect(ds.every((d) => d.message.length > 0 && (d.line ?? 0) >= 1)).toBe(true);
+    const source = BASE.replace('name: "llama3.1:8b"', "name: *nowhere");
+    const d = only(problems(source), "alias");
+    expect(d.message).toBe("YAML: the alias *nowhere refers to no anchor &nowhere defined before it");
+    expectAt(d, source, "*nowhere");
+  });
+
+  it("anchors and aliases that resolve are fine, and an alias bomb is stopped", () => {
+    const source = BASE.replace('private: { privacy: local-only, description: "Stays home" }', 'private: &lane { privacy: local-only, description: "Stays home" }')
+      .replace('web: { privacy: cloud-allowed, description: "Anything" }', 'web: *lane\n  web2: { privacy: cloud-allowed, description: "Anything" }')
+      .replace("{ lane: web, model: mini }", "{ lane: web2, model: mini }");
+    expect(valid(source).policy.lanes.web).toEqual({ privacy: "local-only", description: "Stays home" });
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    const d = only(problems(bomb), "YAML:");
+    expect(d.line).toBe(1);
   });
 });
 

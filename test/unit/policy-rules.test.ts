@@ -137,8 +137,19 @@ describe("backends", () => {
   it("a local backend needs an http(s) URL", () => {
     const source = withLines("backends:\n", '  box: { type: ollama, url: "ftp://127.0.0.1/x", location: local }\n');
     const d = only(errorsOf(source), "http:// or https://");
-    expect(d.message).toBe("backends.box.url: a local backend needs an http:// or https:// URL, not ftp://");
+    expect(d.message).toBe('backends.box.url: a local backend needs an http:// or https:// URL (this one\'s scheme is "ftp")');
     expectAt(d, source, '"ftp://');
+    // a URL without a scheme parses with the host as scheme; it is caught the same way
+    const bare = withLines("backends:\n", '  box: { type: ollama, url: "localhost:11434", location: local }\n');
+    expect(only(errorsOf(bare), "http:// or https://").message).toContain('scheme is "localhost"');
+  });
+
+  it("a cloud backend URL must be http(s) too", () => {
+    const source = withLines("backends:\n", '  proxy: { type: openai-compatible, url: "ws://api.example.com/v1", location: cloud }\n');
+    expect(only(errorsOf(source), "http:// or https://").message).toBe(
+      'backends.proxy.url: a cloud backend needs an http:// or https:// URL (this one\'s scheme is "ws")',
+    );
+    valid(withLines("backends:\n", '  proxy: { type: openai-compatible, url: "https://api.example.com/v1", location: cloud }\n'));
   });
 
   it("trustAsLocal on a cloud backend is a warning", () => {
