@@ -4,6 +4,7 @@ import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runCli, tempDir } from "../support/cli.js";
 import { openClawValidate, requireOpenClaw } from "../support/openclaw.js";
+import { startOllamaModelList } from "../support/model-list-servers.js";
 
 const FIXTURES = join(ROOT, "test/fixtures/clients");
 let dir: string;
@@ -26,6 +27,7 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
     expect(r.exitCode).toBe(0);
     const v = await openClawValidate(out, join(dir, "state-1"));
     expect(v.stdout + v.stderr).toContain("Config valid");
+    expect(v.stdout + v.stderr).not.toMatch(/warning/i);
     expect(v.exitCode).toBe(0);
   });
 
@@ -110,5 +112,30 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/not valid JSON5/);
     expect(await readFile(broken, "utf8")).toBe("{ models: [ oops");
+  });
+
+  it("the README path: init --yes, build, then the OpenClaw config from build and from `clients --merge` both validate", async () => {
+    const ollama = await startOllamaModelList(["llama3.1:8b"]);
+    try {
+      const project = join(dir, "readme-path");
+      await mkdir(project);
+      const init = await runCli(["init", "--yes", "--local-url", ollama.url, "--cloud", "openai,anthropic"], { cwd: project });
+      expect(init.exitCode).toBe(0);
+      const build = await runCli(["build"], { cwd: project });
+      expect(build.exitCode).toBe(0);
+      const fromBuild = await openClawValidate(join(project, "generated", "clients", "openclaw.json"), join(dir, "state-5"));
+      expect(fromBuild.stdout + fromBuild.stderr).toContain("Config valid");
+      expect(fromBuild.exitCode).toBe(0);
+      const target = join(dir, "readme-home", ".openclaw", "openclaw.json");
+      const merge = await runCli(["clients", "openclaw", "--merge", target], { cwd: project, env: { OPENCLAW_STATE_DIR: join(dir, "readme-home", ".openclaw") } });
+      expect(merge.exitCode).toBe(0);
+      const merged = JSON5.parse(await readFile(target, "utf8")) as Record<string, any>;
+      expect(merged.agents.entries.private.modelPolicy.allow).toEqual(["litellm/secure-core", "litellm/local-model", "litellm/coding"]);
+      const v = await openClawValidate(target, join(dir, "state-6"));
+      expect(v.stdout + v.stderr).toContain("Config valid");
+      expect(v.exitCode).toBe(0);
+    } finally {
+      await ollama.close();
+    }
   });
 });
