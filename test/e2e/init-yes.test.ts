@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../support/cli.js";
+import { loadPolicy } from "../../src/policy/load-policy.js";
+import { resolveSecrets } from "../../src/runtime/secrets.js";
 import { closedPort, startOllamaModelList, startOpenAIModelList, type ModelListServer } from "../support/model-list-servers.js";
 
 let ollama: ModelListServer;
@@ -55,6 +57,11 @@ describe("gatewayctl init --yes (no questions, for scripts)", () => {
       expect(await readFile(join(dir, f), "utf8"), f).not.toContain(key as string);
     }
     expect(r.stdout).not.toContain(key as string);
+    // the real secrets resolver reads the generated master key from the file init created
+    const loaded = await loadPolicy(join(dir, "gateway.policy.yaml"));
+    expect(await resolveSecrets(loaded.policy, ["LITELLM_MASTER_KEY"], { policyDir: loaded.dir, env: {} })).toEqual({
+      LITELLM_MASTER_KEY: key,
+    });
 
     expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe(
       "node_modules/\n\n# gatewayctl: secrets and local state (generated/ is meant to be committed)\nsecrets.env\n.env\n.gatewayctl/\n",
