@@ -211,3 +211,19 @@ describe("resolveSecrets: command provider (no shell)", () => {
     expect(empty.message).toContain("EMPTY_OUT: `true` printed nothing");
   });
 });
+
+describe("secretNamesInConfig", () => {
+  it("finds every os.environ/ reference, also inside lists, once and sorted", async () => {
+    const { secretNamesInConfig } = await import("../../src/runtime/start-gateway.js");
+    const config = {
+      model_list: [
+        { model_name: "a", litellm_params: { model: "openai/x", api_key: "os.environ/OPENAI_API_KEY", api_base: "https://api.openai.com/v1" } },
+        { model_name: "b", litellm_params: { model: "anthropic/y", api_key: "os.environ/ANTHROPIC_API_KEY", extra: ["os.environ/LISTED_KEY", 3, null] } },
+        { model_name: "c", litellm_params: { model: "openai/z", api_key: "os.environ/OPENAI_API_KEY" } },
+      ],
+      general_settings: { master_key: "os.environ/LITELLM_MASTER_KEY", note: "mentions os.environ/ in the middle" },
+      empty: "os.environ/",
+    };
+    expect(secretNamesInConfig(config)).toEqual(["ANTHROPIC_API_KEY", "LISTED_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
+  });
+});
