@@ -4,7 +4,7 @@ import { PolicyError, type Diagnostic } from "../lib/errors.js";
 import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import { clientAliasUsage, renderClientFiles } from "../clients/index.js";
 import { parseLiteLLMConfig } from "../privacy/parse-config.js";
-import { expectationsFromRouteMap, proveRoutes } from "../privacy/prove.js";
+import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes } from "../privacy/prove.js";
 import { GUARD_MODULE, GUARD_MODULE_SOURCE } from "./guard-source.js";
 import { renderCompose } from "./compose.js";
 import { renderEnvExample } from "./env-example.js";
@@ -99,7 +99,10 @@ export function buildGateway(loaded: LoadedPolicy): CompiledGateway {
   const compiled = compilePolicy(loaded.policy, { policyFile: loaded.file });
   const configFile = compiled.files.find((f) => f.path === "config.yaml")!;
   const parsed = parseLiteLLMConfig(configFile.content, "config.yaml");
-  const proof = proveRoutes(parsed, expectationsFromRouteMap(compiled.routeMap, "policy"), { guardPresent: true });
+  const proof = proveRoutes(parsed, expectationsFromRouteMap(compiled.routeMap, "policy"), {
+    guardPresent: true,
+    cloudDeploymentIds: cloudDeploymentIds(compiled.routeMap),
+  });
   if (!proof.ok) {
     throw new PolicyError(
       loaded.file,
@@ -115,5 +118,12 @@ export function buildGateway(loaded: LoadedPolicy): CompiledGateway {
       })),
     );
   }
-  return { ...compiled, warnings: [...loaded.warnings, ...compiled.warnings], proof };
+  const seen = new Set<string>();
+  const warnings = [...loaded.warnings, ...compiled.warnings].filter((w) => {
+    const key = `${w.path ?? ""}\u0000${w.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...compiled, warnings, proof };
 }

@@ -124,7 +124,7 @@ function strategyTargets(params: Dict): { targets: Array<{ name: string; via: st
   return configFile === undefined ? { targets } : { targets, configFile };
 }
 
-function buildGraph(config: unknown, ctx: ClassifyContext): Graph {
+function buildGraph(config: unknown, ctx: ClassifyContext, declaredCloud: Set<string>): Graph {
   const root = asDict(config);
   const rs = asDict(root.router_settings);
   const ls = asDict(root.litellm_settings);
@@ -161,6 +161,10 @@ function buildGraph(config: unknown, ctx: ClassifyContext): Graph {
       d.location = c.location;
       d.reason = c.reason;
       if (c.mechanism) d.classMechanism = c.mechanism;
+      if (c.location === "local" && declaredCloud.has(id)) {
+        d.location = "cloud";
+        d.reason = `the policy declares its backend location: cloud (${c.reason})`;
+      }
     }
     deployments.push(d);
   });
@@ -440,7 +444,7 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
     globalApiBase: asDict(root.litellm_settings).api_base,
     localHosts: new Set((options.localHosts ?? []).map((h) => h.trim().toLowerCase().replace(/^\[|\]$/g, ""))),
   };
-  const g = buildGraph(config, ctx);
+  const g = buildGraph(config, ctx, new Set(options.cloudDeploymentIds ?? []));
   const gs = asDict(root.general_settings);
   const env = asDict(root.environment_variables);
   const guard = configHasGuard(root) && options.guardPresent !== false;
@@ -542,6 +546,11 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
   }
   warnings.push(...requestWarnings(guard));
   return { ok: leaks.length === 0, verdicts, leaks, warnings, guard };
+}
+
+/** Deployments a route map declares cloud (by their backend's `location`), for ProveOptions.cloudDeploymentIds. */
+export function cloudDeploymentIds(map: Pick<RouteMap, "deployments">): string[] {
+  return map.deployments.filter((d) => d.location === "cloud").map((d) => d.id);
 }
 
 /** Expectations for every route in a compiled route map. */

@@ -109,4 +109,6 @@ export interface ProveOptions {
   localHosts?: string[];
   /** false: the guard callback is configured but its module is missing, so it does not count */
   guardPresent?: boolean;
+  /** model_info.id of deployments to treat as cloud whatever their api_base (the policy declares their backend cloud) */
+  cloudDeploymentIds?: string[];
 }

@@ -282,3 +282,41 @@ describe("the proof at scale", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+describe("exact LiteLLM semantics where they narrow what is reachable", () => {
+  const models = [
+    { model_name: "secure-core", litellm_params: { model: "ollama_chat/a", api_base: "http://127.0.0.1:11434" } },
+    { model_name: "local-b", litellm_params: { model: "ollama_chat/b", api_base: "http://127.0.0.1:11434" } },
+    { model_name: "cloud", litellm_params: { model: "openai/gpt-4o", api_base: "https://api.openai.com/v1" } },
+  ];
+
+  it("non-empty router_settings.fallbacks replace litellm_settings.fallbacks", () => {
+    const config = {
+      model_list: models,
+      router_settings: { fallbacks: [{ "secure-core": ["local-b"] }] },
+      litellm_settings: { fallbacks: [{ "secure-core": ["cloud"] }] },
+    };
+    expect(proveRoutes(config, privateCore).ok).toBe(true);
+    const emptyRouter = { ...config, router_settings: { fallbacks: [] } };
+    expect(proveRoutes(emptyRouter, privateCore).leaks.map((l) => l.mechanism)).toEqual(["litellm_settings.fallbacks"]);
+  });
+
+  it("a group's own fallbacks entry wins over a * entry and default_fallbacks", () => {
+    const config = {
+      model_list: models,
+      router_settings: { fallbacks: [{ "secure-core": ["local-b"] }, { "*": ["cloud"] }], default_fallbacks: ["cloud"] },
+    };
+    const report = proveRoutes(config, privateCore);
+    // secure-core has its own entry; local-b does not, so the * entry applies to it: fallbacks of fallbacks
+    expect(report.leaks.map((l) => l.path)).toEqual([
+      "secure-core → [router_settings.fallbacks] → local-b → [router_settings.fallbacks] → cloud (openai/gpt-4o @ https://api.openai.com/v1, cloud)",
+    ]);
+  });
+
+  it("a deployment the policy declares cloud counts as cloud whatever its host", () => {
+    const config = { model_list: [{ model_name: "secure-core", litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:8080/v1" }, model_info: { id: "secure-core:x" } }] };
+    expect(proveRoutes(config, privateCore).ok).toBe(true);
+    const report = proveRoutes(config, privateCore, { cloudDeploymentIds: ["secure-core:x"] });
+    expect(report.leaks[0]!.deployment.reason).toContain("the policy declares its backend location: cloud");
+  });
+});
