@@ -1,0 +1,135 @@
+/**
+ * The runtime directory is always one complete generation: under readers that run while syncs swap generations,
+ * and after `gatewayctl sync` is killed with SIGKILL at random moments (many times).
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { readFile, realpath } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyGeneration, type Manifest } from "../../src/runtime/sync-generations.js";
+import { CLI, runCli, tempDir } from "../support/cli.js";
+import { writeBuildOutput } from "../fixtures/sync/setup.js";
+
+const EXTRA_FILES = 150;
+let work: { dir: string; cleanup: () => Promise<void> };
+let srcA: string;
+let srcB: string;
+
+/** A build output plus EXTRA_FILES files whose first line names the version. */
+async function makeSource(dir: string, version: string): Promise<void> {
+  await writeBuildOutput(dir);
+  for (let i = 0; i < EXTRA_FILES; i++) {
+    const sub = join(dir, "extra", `d${i % 10}`);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}.txt`), `version ${version}\n${"x".repeat(200 + ((i * 37) % 900))}\n`);
+  }
+}
+
+beforeAll(async () => {
+  work = await tempDir("gatewayctl-sync-crash-");
+  srcA = join(work.dir, "src-a");
+  srcB = join(work.dir, "src-b");
+  await makeSource(srcA, "A");
+  await makeSource(srcB, "B");
+});
+
+afterAll(async () => {
+  await work?.cleanup();
+});
+
+/**
+ * Read the whole runtime the way a consumer should: resolve the runtime path once (Docker does this when it
+ * mounts it), then read every file in that directory. Returns the version all extra files carry.
+ */
+async function readWholeRuntime(dir: string): Promise<string> {
+  const gen = await realpath(dir);
+  const manifest = JSON.parse(await readFile(join(gen, ".gatewayctl-manifest.json"), "utf8")) as Manifest;
+  const versions = new Set<string>();
+  for (const f of manifest.files) {
+    const buf = await readFile(join(gen, f.path));
+    if (createHash("sha256").update(buf).digest("hex") !== f.sha256) throw new Error(`${gen}/${f.path} does not match its manifest`);
+    if (f.path.startsWith("extra/")) versions.add(buf.toString("utf8").split("\n")[0]!);
+  }
+  if (manifest.files.length < EXTRA_FILES + 5) {
+    throw new Error(`${gen} holds only ${manifest.files.length} files`);
+  }
+  if (versions.size !== 1) throw new Error(`${gen} mixes versions: ${[...versions].join(", ")}`);
+  return [...versions][0]!;
+}
+
+describe("atomic swap", () => {
+  it("readers running during syncs always see exactly one complete generation", async () => {
+    const dir = join(work.dir, "readers", "runtime");
+    const first = await runCli(["sync", "--from", srcA, "--to", dir, "--keep", "5"]);
+    expect(first.exitCode, first.stderr).toBe(0);
+    let stop = false;
+    const seen = new Map<string, number>();
+    const errors: string[] = [];
+    const reader = async (): Promise<void> => {
+      while (!stop) {
+        try {
+          const v = await readWholeRuntime(dir);
+          seen.set(v, (seen.get(v) ?? 0) + 1);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    };
+    const readers = [reader(), reader()];
+    for (let i = 0; i < 6; i++) {
+      const r = await runCli(["sync", "--from", i % 2 ? srcA : srcB, "--to", dir, "--keep", "5"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    stop = true;
+    await Promise.all(readers);
+    expect(errors).toEqual([]);
+    // both versions were live at some point while the readers ran
+    expect(seen.get("version A") ?? 0).toBeGreaterThan(0);
+    expect(seen.get("version B") ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe("kill -9 during sync", () => {
+  it("leaves the runtime a complete generation every time (32 kills at random moments), and the next sync recovers", async () => {
+    const dir = join(work.dir, "killed", "runtime");
+    const first = await runCli(["sync", "--from", srcA, "--to", dir]);
+    expect(first.exitCode, first.stderr).toBe(0);
+    // how long one whole sync takes on this machine now: kills land anywhere from its start to past its end
+    const t0 = Date.now();
+    const timed = await runCli(["sync", "--from", srcB, "--to", dir]);
+    expect(timed.exitCode, timed.stderr).toBe(0);
+    const full = Date.now() - t0;
+    const outcomes = { completed: 0, killed: 0 };
+    const versions = new Set<string>();
+    for (let i = 0; i < 32; i++) {
+      const child = spawn(process.execPath, [CLI, "sync", "--from", i % 2 ? srcA : srcB, "--to", dir, "--keep", "3"], { stdio: "ignore" });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await new Promise((r) => setTimeout(r, Math.floor(full * (0.05 + Math.random() * 1.25))));
+      child.kill("SIGKILL");
+      const code = await exited;
+      if (code === 0) outcomes.completed++;
+      else outcomes.killed++;
+
+      expect(lstatSync(dir).isSymbolicLink()).toBe(true);
+      const { problems } = await verifyGeneration(dir);
+      expect(problems, `after kill ${i}`).toEqual([]);
+      versions.add(await readWholeRuntime(dir));
+    }
+    expect(outcomes.killed).toBeGreaterThan(0);
+
+    // let any orphaned copier notice its parent is gone, then a normal sync must succeed and clean up
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await runCli(["sync", "--from", srcB, "--to", dir, "--json"]);
+    expect(after.exitCode, after.stderr).toBe(0);
+    expect(await readWholeRuntime(dir)).toBe("version B");
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+    const leftovers = readdirSync(`${dir}.generations`).filter((n) => !n.startsWith("gen-"));
+    expect(leftovers).toEqual([]);
+    for (const g of readdirSync(`${dir}.generations`)) {
+      expect((await verifyGeneration(join(`${dir}.generations`, g))).problems, g).toEqual([]);
+    }
+    console.log(`kill -9 during sync (a full sync took ${full} ms): ${outcomes.killed} killed mid-way, ${outcomes.completed} completed before the kill; versions seen: ${[...versions].join(", ")}`);
+  }, 180_000);
+});
