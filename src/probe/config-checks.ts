@@ -72,7 +72,27 @@ export function checkRuntimeConfig(files: RuntimeFiles, map: RouteMap): CheckRes
   }
 
   const proof = proveRoutes(config, expectationsFromRouteMap(map, "route map"), { guardPresent: guardConfigured && files.guardText !== undefined });
-  if (proof.leaks.length === 0) {
+  // The proof classifies deployments by host; the route map knows where each one really is (a cloud provider can
+  // sit behind a private address). Any deployment a protected route can reach beyond its allowed set is a
+  // violation, whatever its host looks like.
+  let outside = 0;
+  for (const route of map.routes.filter((r) => r.privacy !== "cloud-allowed")) {
+    const verdict = proof.verdicts.find((v) => v.alias === route.alias);
+    for (const reached of verdict?.reachable ?? []) {
+      if (route.allowedDeploymentIds.includes(reached.id)) continue;
+      if (proof.leaks.some((l) => l.alias === route.alias && l.deployment.id === reached.id)) continue;
+      const declared = map.deployments.find((d) => d.id === reached.id)?.location ?? reached.location;
+      outside++;
+      checks.push({
+        ...base,
+        name: `config privacy proof ${route.alias} reaches ${reached.id}`,
+        route: route.alias,
+        status: route.privacy === "local-only" && declared === "local" ? "warn" : "fail",
+        message: `${declared === "cloud" ? "PRIVACY VIOLATION" : "not in the policy"}: in ${files.configFile}, ${route.privacy} route ${route.alias} can reach ${reached.id} (${declared}), which its route does not allow (allowed: ${route.allowedDeploymentIds.join(", ")})`,
+      });
+    }
+  }
+  if (proof.leaks.length === 0 && outside === 0) {
     checks.push({ ...base, name: "config privacy proof", status: "pass", message: `no route can reach a deployment its privacy does not allow (${proof.verdicts.length} routes)` });
   }
   for (const leak of proof.leaks) {
