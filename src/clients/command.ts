@@ -1,9 +1,10 @@
 import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
 import { InputError } from "../lib/errors.js";
 import { printJson, stderr, stdout } from "../lib/output.js";
 import { loadPolicy } from "../policy/load-policy.js";
 import { buildGateway } from "../compile/index.js";
-import { CLIENT_DESTINATIONS, renderClient, type ClientName } from "./index.js";
+import { CLIENT_DESTINATIONS, CLIENT_NAMES, renderClient, type ClientName } from "./index.js";
 import { gatewayBaseUrl, normaliseBaseUrl } from "./gateway-url.js";
 import { openClawSettings } from "./openclaw.js";
 import { mergeOpenClawFile } from "./openclaw-merge-file.js";
@@ -18,6 +19,27 @@ export interface ClientsOptions {
   merge?: string;
   baseUrl?: string;
   json: boolean;
+}
+
+const OptionsSchema = z.strictObject({
+  client: z.enum(CLIENT_NAMES, { error: () => `the client is one of: ${CLIENT_NAMES.join(", ")}` }),
+  policy: z.string().min(1),
+  out: z.string().min(1).optional(),
+  merge: z.string().min(1).optional(),
+  baseUrl: z.string().min(1).optional(),
+  json: z.boolean(),
+});
+
+/** Flags of `gatewayctl clients`, validated. */
+export function parseClientsFlags(client: string, flags: Record<string, unknown>): ClientsOptions {
+  const parsed = OptionsSchema.safeParse({ ...flags, client, json: flags.json === true });
+  if (!parsed.success) {
+    throw new InputError(parsed.error.issues.map((i) => i.message).join("; "), {
+      code: "CLIENTS_OPTIONS",
+      hint: "run gatewayctl clients --help",
+    });
+  }
+  return parsed.data;
 }
 
 /** Native names for a client's extra files when written beside --out. */

@@ -1,16 +1,6 @@
 import type { Command } from "commander";
-import { z } from "zod";
 
-const CLIENTS = ["openclaw", "continue", "open-webui", "aider", "env"] as const;
-
-const OptionsSchema = z.strictObject({
-  client: z.enum(CLIENTS, { error: () => `the client is one of: ${CLIENTS.join(", ")}` }),
-  policy: z.string().min(1),
-  out: z.string().min(1).optional(),
-  merge: z.string().min(1).optional(),
-  baseUrl: z.string().min(1).optional(),
-  json: z.boolean(),
-});
+const CLIENTS = ["openclaw", "continue", "open-webui", "aider", "env"];
 
 export function registerClients(program: Command): void {
   program
@@ -23,15 +13,7 @@ export function registerClients(program: Command): void {
     .option("--base-url <url>", "the gateway URL as the client sees it (default http://<bind>:<port>/v1)")
     .option("--json", "print one JSON object")
     .action(async (client: string, flags: Record<string, unknown>) => {
-      const { InputError } = await import("../lib/errors.js");
-      const parsed = OptionsSchema.safeParse({ ...flags, client, json: flags.json === true });
-      if (!parsed.success) {
-        throw new InputError(parsed.error.issues.map((i) => i.message).join("; "), {
-          code: "CLIENTS_OPTIONS",
-          hint: "run gatewayctl clients --help",
-        });
-      }
-      const { runClients } = await import("../clients/command.js");
-      await runClients(parsed.data);
+      const { parseClientsFlags, runClients } = await import("../clients/command.js");
+      await runClients(parseClientsFlags(client, flags));
     });
 }
