@@ -154,9 +154,15 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
   };
 }
 
-/** Names of every secret the policy needs, master key first. */
+/** Cloud providers some route can reach (an allowed provider no lane may use needs no key yet). */
+export function usedCloudProviders(answers: InitAnswers): CloudProvider[] {
+  const models = Object.values(buildPolicy(answers).models);
+  return answers.cloud.filter((c) => models.some((m) => m.backend === c));
+}
+
+/** Names of every secret the gateway needs at start, master key first. */
 export function secretNames(answers: InitAnswers): string[] {
-  return [MASTER_KEY_SECRET, ...answers.cloud.map((c) => CLOUD[c].secret)];
+  return [MASTER_KEY_SECRET, ...usedCloudProviders(answers).map((c) => CLOUD[c].secret)];
 }
 
 function pairOf(map: unknown, key: string): Pair | undefined {

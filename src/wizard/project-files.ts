@@ -3,7 +3,7 @@ import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { CLIENT_KEY_ENV } from "../clients/routes.js";
 import type { InitAnswers } from "./answers.js";
 import { CLOUD, MASTER_KEY_SECRET } from "./catalog.js";
-import { secretNames } from "./policy-document.js";
+import { secretNames, usedCloudProviders } from "./policy-document.js";
 
 /** A new gateway master key: `sk-` and 48 URL-safe random characters (36 random bytes). */
 export function generateMasterKey(): string {
@@ -18,7 +18,7 @@ export function secretsFileContent(answers: InitAnswers, masterKey: string): str
     `# ${CLIENT_KEY_ENV}.`,
     `${MASTER_KEY_SECRET}=${masterKey}`,
   ];
-  for (const c of answers.cloud) lines.push(`# ${CLOUD[c].label} API key`, `${CLOUD[c].secret}=`);
+  for (const c of usedCloudProviders(answers)) lines.push(`# ${CLOUD[c].label} API key`, `${CLOUD[c].secret}=`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -17,7 +17,7 @@ import {
   type LocalType,
   type SecretsProviderChoice,
 } from "./catalog.js";
-import { buildPolicy, renderPolicyYaml, secretNames } from "./policy-document.js";
+import { buildPolicy, renderPolicyYaml, secretNames, usedCloudProviders } from "./policy-document.js";
 import { normaliseLocalUrl, probeLocalBackend, type ProbeResult } from "./probe.js";
 import {
   appendGitignore,
@@ -61,6 +61,7 @@ export interface InitReport {
   secretsFile?: { path: string; created: boolean };
   probe: ProbeResult;
   routes: string[];
+  notes: string[];
   nextSteps: string[];
 }
 
@@ -197,8 +198,17 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     gitignoreAdded: [],
     probe,
     routes: [],
+    notes: [],
     nextSteps: [],
   };
+  const used = usedCloudProviders(answers);
+  const unused = answers.cloud.filter((c) => !used.includes(c));
+  if (unused.length > 0) {
+    report.notes.push(
+      `${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} allowed (listed under backends) but no route uses ${unused.length === 1 ? "it" : "them"}: ` +
+        "no chosen lane may use the cloud, or another provider serves it",
+    );
+  }
   report.routes = Object.keys(buildPolicy(answers).routes);
 
   await writeFileAtomic(policyPath, policyText);
@@ -275,6 +285,7 @@ export function renderInitReport(report: InitReport, json: boolean): void {
   if (report.gitignoreAdded.length > 0) stdout(`.gitignore: added ${report.gitignoreAdded.join(", ")}`);
   if (report.secretsFile?.created) stdout(`created ${report.secretsFile.path} (mode 0600) with a new master key`);
   if (!report.probe.ok) stdout(`note: the local backend did not answer (${report.probe.reason}); start it before the gateway`);
+  for (const n of report.notes) stdout(`note: ${n}`);
   stdout(`routes: ${report.routes.join(", ")}`);
   stdout("\nNext steps:");
   report.nextSteps.forEach((s, i) => stdout(`  ${i + 1}. ${s}`));

@@ -4,7 +4,7 @@ import { buildGateway } from "../../src/compile/index.js";
 import { parsePolicy } from "../../src/policy/load-policy.js";
 import type { InitAnswers } from "../../src/wizard/answers.js";
 import { CLOUD_PROVIDERS, LANE_KEYS } from "../../src/wizard/catalog.js";
-import { buildPolicy, keyFromName, renderPolicyYaml } from "../../src/wizard/policy-document.js";
+import { buildPolicy, keyFromName, renderPolicyYaml, secretNames } from "../../src/wizard/policy-document.js";
 import {
   appendGitignore,
   envExampleContent,
@@ -101,6 +101,14 @@ describe("the policy init writes", () => {
     expect(secretsFileContent(a, key)).toContain("OPENAI_API_KEY=\n");
     expect(envExampleContent(a)).not.toContain(key);
     expect(envExampleContent(a)).toMatch(/^LITELLM_MASTER_KEY=$/m);
+  });
+
+  it("asks only for the keys of cloud providers some route can reach", () => {
+    expect(secretNames(answers({ cloud: ["openai", "anthropic"] }))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+    // only coding may leave: its fallback uses the first provider; the second serves nothing
+    expect(secretNames(answers({ cloud: ["openai", "anthropic"], cloudLanes: ["coding"] }))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
+    expect(secretNames(answers({ cloud: ["openai"], cloudLanes: [] }))).toEqual(["LITELLM_MASTER_KEY"]);
+    expect(secretsFileContent(answers({ cloud: ["openai"], cloudLanes: [] }), "sk-x")).not.toContain("OPENAI_API_KEY");
   });
 
   it("model keys are valid policy keys", () => {
