@@ -223,7 +223,7 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     expect(await exists(join(stateDir, "process.json"))).toBe(false);
   });
 
-  it("a config the real LiteLLM cannot start with: exit 1 with the last lines of its log", async () => {
+  it("a config the real LiteLLM cannot start with: exit 1 with the last lines of its log", { timeout: 180_000 }, async () => {
     // a guard module that fails to import: LiteLLM aborts its startup
     const guard = join(tmp.dir, "generated", "gatewayctl_guard.py");
     const original = await readFile(guard, "utf8");

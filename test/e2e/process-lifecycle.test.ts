@@ -164,7 +164,7 @@ afterAll(async () => {
 describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", () => {
   let firstPid: number;
 
-  it("start runs LiteLLM on the last known-good generation when the source is unavailable, and waits until it is ready", async () => {
+  it("start runs LiteLLM on the last known-good generation when the source is unavailable, and waits until it is ready", { timeout: 180_000 }, async () => {
     const started = Date.now();
     const r = await gw(["start", "--runtime", "process"], {
       // the caller's environment must not reach LiteLLM
@@ -265,7 +265,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     expect(r.exitCode).toBe(0);
   });
 
-  it("start after a config change restarts the gateway on the new config", async () => {
+  it("start after a config change restarts the gateway on the new config", { timeout: 180_000 }, async () => {
     await rename(join(tmp.dir, "generated.away"), join(tmp.dir, "generated"));
     policy.routes["local-chat"] = { ...policy.routes["local-chat"], description: "changed by the test" };
     await writeFile(join(tmp.dir, "gateway.policy.yaml"), stringify(policy));

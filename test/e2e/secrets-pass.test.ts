@@ -93,7 +93,7 @@ afterAll(async () => {
 });
 
 describe("secrets from pass reach only the gateway", () => {
-  it("start resolves the master key with `pass show` and the gateway accepts it", async () => {
+  it("start resolves the master key with `pass show` and the gateway accepts it", { timeout: 180_000 }, async () => {
     const r = await gw(["start", "--runtime", "process", "--json"]);
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { action: string; baseUrl: string; secrets: string[] };
