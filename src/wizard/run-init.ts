@@ -188,8 +188,11 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
   }
 
   const policyText = renderPolicyYaml(answers);
-  // the loader must accept what init writes; a failure here is a bug in init, reported before anything is written
-  parsePolicy(policyText, policyPath);
+  // the loader and the compiler's privacy proof must accept what init writes; a failure here is a bug in init,
+  // reported before anything is written
+  const parsed = parsePolicy(policyText, policyPath);
+  const { buildGateway } = await import("../compile/index.js");
+  buildGateway({ ...parsed, file: policyPath, dir: projectDir, source: policyText });
 
   const report: InitReport = {
     policy: policyPath,
