@@ -17,13 +17,14 @@ class TerminalSession {
   private readonly socket = `gatewayctl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   private tmux(...args: string[]) {
-    return run("tmux", ["-L", this.socket, ...args]);
+    // -u: UTF-8 whatever the locale, so the prompts' glyphs (◉ ❯ ✔) come back as written
+    return run("tmux", ["-u", "-L", this.socket, ...args]);
   }
 
   async start(cwd: string, args: string[]): Promise<void> {
     const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
     // keep the pane after the CLI exits so its last screen and exit code can be read
-    const command = `env NO_COLOR=1 ${quoted}; echo "EXIT=$?"; sleep 600`;
+    const command = `env NO_COLOR=1 LANG=C.UTF-8 ${quoted}; echo "EXIT=$?"; sleep 600`;
     await this.tmux("new-session", "-d", "-x", "120", "-y", "40", "-c", cwd, command);
   }
 
