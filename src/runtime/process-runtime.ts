@@ -10,7 +10,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { OperationError } from "../lib/errors.js";
 import { redact } from "../lib/output.js";
-import { fetchLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
+import { fetchLitellmVersion, judgeLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
 import { expandPath } from "./paths.js";
 import { ensureStateDir, readDiskConfig, readState, removeState, writeState } from "./state.js";
 import { pinGeneration, unpinGeneration } from "./sync-generations.js";
@@ -287,6 +287,17 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
     const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => exited });
     const masterKey = req.env[policy.gateway.masterKey.secret];
     const version = await fetchLitellmVersion(baseUrl, masterKey, health.readinessBody);
+    const verdict = judgeLitellmVersion(version, policy.gateway.litellmVersion);
+    if (verdict.refuse) {
+      await terminateGroup(pid, 3_000);
+      await removeState(req.stateDir, PROCESS_STATE_FILE);
+      await unpinGeneration(req.runtimeDir, PIN_OWNER);
+      throw new OperationError(`${verdict.refuse}: stopped it again (${bin})`, {
+        code: "LITELLM_FORBIDDEN_VERSION",
+        hint: "install the pinned release with scripts/setup-litellm.sh, or pass --litellm-bin with a safe one",
+      });
+    }
+    for (const w of verdict.warnings) progress(`warning: ${w}`);
     if (version) state.litellmVersion = version;
     await writeState(req.stateDir, PROCESS_STATE_FILE, state);
     child.unref();

@@ -223,6 +223,31 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     expect(await exists(join(stateDir, "process.json"))).toBe(false);
   });
 
+  it("a LiteLLM that reports a forbidden release is stopped again: exit 1", async () => {
+    // stands in for a compromised release, which cannot (and must not) be installed here
+    const fake = join(tmp.dir, "litellm-1.82.7");
+    await writeFile(
+      fake,
+      [
+        `#!${process.execPath}`,
+        'const http = require("node:http");',
+        'const arg = (n) => process.argv[process.argv.indexOf(n) + 1];',
+        "http.createServer((req, res) => {",
+        '  res.setHeader("content-type", "application/json");',
+        '  res.end(req.url === "/health/readiness" ? JSON.stringify({ status: "healthy", litellm_version: "1.82.7" }) : JSON.stringify("I\'m alive!"));',
+        '}).listen(Number(arg("--port")), arg("--host"));',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const r = await start("--litellm-bin", fake);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`error: LiteLLM 1.82.7 must never run (a compromised or attacked release): stopped it again (${fake})`);
+    expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
+    expect(await exists(join(stateDir, "process.json"))).toBe(false);
+    expect(await portOpen(port)).toBe(false);
+  });
+
   it("a config the real LiteLLM cannot start with: exit 1 with the last lines of its log", { timeout: 180_000 }, async () => {
     // a guard module that fails to import: LiteLLM aborts its startup
     const guard = join(tmp.dir, "generated", "gatewayctl_guard.py");
