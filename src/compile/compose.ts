@@ -70,6 +70,9 @@ export function renderCompose(policy: Policy, secretNames: string[], meta: Gener
       "LiteLLM proxy for `docker compose up -d`.",
       `The runtime directory ${policy.runtime.dir} (relative paths resolve against this file's directory, ~ against your home) is mounted read-only at ${CONTAINER_RUNTIME_DIR}.`,
       secretsNote,
+      ...(policy.gateway.runtime === "process"
+        ? ["This policy runs LiteLLM as a process (gateway.runtime: process): loopback backend URLs in config.yaml are kept, and inside a container they would point at the container itself."]
+        : []),
     ].join("\n# "),
   );
   return `${header}${toYaml(composeData(policy, secretNames, meta))}`;

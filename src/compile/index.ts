@@ -66,6 +66,16 @@ export function checkLiteLLMVersion(version: string, file: string): Diagnostic[]
 export function compilePolicy(policy: Policy, options: CompileOptions): CompiledGateway {
   const file = options.policyFile;
   const warnings = checkLiteLLMVersion(policy.gateway.litellmVersion, file);
+  const runtimeDir = policy.runtime.dir;
+  if (!runtimeDir.startsWith("/") && !runtimeDir.startsWith("~") && !/^[A-Za-z]:[\\/]/.test(runtimeDir)) {
+    warnings.push({
+      file,
+      path: "runtime.dir",
+      severity: "warning",
+      message: `runtime.dir "${runtimeDir}" is relative: gatewayctl resolves it against the policy's directory, docker-compose against the compose file's`,
+      hint: "use an absolute path or one starting with ~/",
+    });
+  }
   const plan = planGateway(policy);
   if (plan.problems.length > 0) throw new PolicyError(file, plan.problems.map((p) => ({ file, ...p })));
 

@@ -345,3 +345,17 @@ describe("plainDecimal", () => {
     expect(Number(text)).toBe(n);
   });
 });
+
+describe("runtime notes", () => {
+  it("warns about a relative runtime.dir and notes the process runtime in the compose file", () => {
+    const input = basePolicyInput();
+    input.runtime = { dir: "./runtime" };
+    input.gateway = { runtime: "process" };
+    const c = compilePolicy(policyFrom(input), { policyFile: "gateway.policy.yaml" });
+    expect(c.warnings).toEqual([expect.objectContaining({ path: "runtime.dir", severity: "warning" })]);
+    expect(c.files.find((f) => f.path === "docker-compose.yml")!.content).toContain("gateway.runtime: process");
+    const home = basePolicyInput();
+    home.runtime = { dir: "~/.local/state/gatewayctl/runtime" };
+    expect(compilePolicy(policyFrom(home), { policyFile: "gateway.policy.yaml" }).warnings).toEqual([]);
+  });
+});
