@@ -29,7 +29,7 @@ export function registerAudit(program: Command): void {
       const { readFile, stat } = await import("node:fs/promises");
       const { dirname, join } = await import("node:path");
       const { parseLiteLLMConfig } = await import("../privacy/parse-config.js");
-      const { proveRoutes, expectationsFromRouteMap, cloudDeploymentIds } = await import("../privacy/prove.js");
+      const { proveRoutes, expectationsFromRouteMap, cloudDeploymentIds, trustedLocalHosts } = await import("../privacy/prove.js");
       const { GUARD_CALLBACK, GUARD_MODULE } = await import("../compile/guard-source.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
       type RouteExpectation = import("../privacy/types.js").RouteExpectation;
@@ -45,6 +45,7 @@ export function registerAudit(program: Command): void {
       const expectations = new Map<string, RouteExpectation>();
       let source: string | undefined;
       let declaredCloud: string[] = [];
+      let trustedHosts: string[] = [];
       if (flags.data.policy) {
         const { loadPolicy } = await import("../policy/load-policy.js");
         const { compilePolicy } = await import("../compile/index.js");
@@ -52,6 +53,7 @@ export function registerAudit(program: Command): void {
         const compiled = compilePolicy(loaded.policy, { policyFile: loaded.file });
         for (const e of expectationsFromRouteMap(compiled.routeMap, `policy ${loaded.file}`)) expectations.set(e.alias, e);
         declaredCloud = cloudDeploymentIds(compiled.routeMap);
+        trustedHosts = trustedLocalHosts(compiled.routeMap);
         source = `policy ${loaded.file}`;
       } else {
         const mapFile = join(dirname(configPath), "route-map.json");
@@ -88,13 +90,14 @@ export function registerAudit(program: Command): void {
             });
           }
           const deployments = z
-            .object({ id: z.string(), location: z.enum(["local", "cloud"]) })
+            .object({ id: z.string(), location: z.enum(["local", "cloud"]), apiBase: z.string() })
             .array()
             .catch([])
             .parse((map as { deployments?: unknown }).deployments);
           const routeMap = { generatedBy: "", routes: valid.data, deployments, internalGroups: [] } as unknown as import("../compile/types.js").RouteMap;
           for (const e of expectationsFromRouteMap(routeMap, "route-map.json")) expectations.set(e.alias, e);
           declaredCloud = cloudDeploymentIds(routeMap);
+          trustedHosts = trustedLocalHosts(routeMap);
           source = mapFile;
         }
       }
@@ -118,7 +121,7 @@ export function registerAudit(program: Command): void {
         if (!guardPresent) stderr(`warning: ${GUARD_CALLBACK} is configured but ${guardFile} is missing: the guard does not count (and LiteLLM will not start)`);
       }
       const report = proveRoutes(config, [...expectations.values()], {
-        localHosts: flags.data.localHost ?? [],
+        localHosts: [...trustedHosts, ...(flags.data.localHost ?? [])],
         cloudDeploymentIds: declaredCloud,
         ...(guardPresent !== undefined ? { guardPresent } : {}),
       });

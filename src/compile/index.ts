@@ -4,7 +4,7 @@ import { PolicyError, type Diagnostic } from "../lib/errors.js";
 import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import { clientAliasUsage, renderClientFiles } from "../clients/index.js";
 import { parseLiteLLMConfig } from "../privacy/parse-config.js";
-import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes } from "../privacy/prove.js";
+import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes, trustedLocalHosts } from "../privacy/prove.js";
 import { GUARD_MODULE, GUARD_MODULE_SOURCE } from "./guard-source.js";
 import { renderCompose } from "./compose.js";
 import { renderEnvExample } from "./env-example.js";
@@ -112,6 +112,7 @@ export function buildGateway(loaded: LoadedPolicy): CompiledGateway {
   const proof = proveRoutes(parsed, expectationsFromRouteMap(compiled.routeMap, "policy"), {
     guardPresent: true,
     cloudDeploymentIds: cloudDeploymentIds(compiled.routeMap),
+    localHosts: trustedLocalHosts(compiled.routeMap),
   });
   if (!proof.ok) {
     throw new PolicyError(

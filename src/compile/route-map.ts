@@ -71,7 +71,8 @@ function litellmTarget(
   docker: boolean,
 ): { litellmModel: string; apiBase: string; emitApiBase: string | undefined; apiKey: string | undefined } {
   const key = backend.apiKey ? `os.environ/${backend.apiKey.secret}` : undefined;
-  const localUrl = (url: string): string => (docker && backend.location === "local" ? dockerReachableUrl(url) : url);
+  // inside the container, loopback is the container itself: any backend on the host is host.docker.internal
+  const localUrl = (url: string): string => (docker ? dockerReachableUrl(url) : url);
   switch (backend.type) {
     case "ollama": {
       // ollama_chat calls {api_base}/api/chat: no /v1 (LiteLLM #9445)
@@ -84,15 +85,15 @@ function litellmTarget(
       return { litellmModel: `openai/${model.name}`, apiBase: base, emitApiBase: base, apiKey: key ?? "no-key" };
     }
     case "openai": {
-      const base = trimSlash(backend.url ?? DEFAULT_API_BASE.openai);
+      const base = trimSlash(backend.url ? localUrl(backend.url) : DEFAULT_API_BASE.openai);
       return { litellmModel: `openai/${model.name}`, apiBase: base, emitApiBase: base, apiKey: key };
     }
     case "openrouter": {
-      const base = trimSlash(backend.url ?? DEFAULT_API_BASE.openrouter);
+      const base = trimSlash(backend.url ? localUrl(backend.url) : DEFAULT_API_BASE.openrouter);
       return { litellmModel: `openrouter/${model.name}`, apiBase: base, emitApiBase: base, apiKey: key };
     }
     case "anthropic": {
-      const base = backend.url ? trimSlash(backend.url) : undefined;
+      const base = backend.url ? trimSlash(localUrl(backend.url)) : undefined;
       return { litellmModel: `anthropic/${model.name}`, apiBase: base ?? DEFAULT_API_BASE.anthropic, emitApiBase: base, apiKey: key };
     }
   }

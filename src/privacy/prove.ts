@@ -1,4 +1,5 @@
 import type { RouteMap } from "../compile/types.js";
+import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { GUARD_CALLBACK } from "../compile/guard-source.js";
 import { classifyDeployment, isStrategyRouterModel, type ClassifyContext } from "./classify.js";
 import {
@@ -48,7 +49,7 @@ interface Graph {
   aliasMap: Map<string, string>;
   completionModel?: string;
   defaultFallbacks?: { targets: string[]; mechanism: Mechanism };
-  fallbackLists: FallbackEntry[][];
+  fallbackLists: FallbackIndex[];
   mixedGroups: Set<string>;
 }
 
@@ -231,7 +232,7 @@ function buildGraph(config: unknown, ctx: ClassifyContext, declaredCloud: Set<st
     aliasMap,
     ...(completionModel ? { completionModel } : {}),
     ...(defaultFallbacks ? { defaultFallbacks } : {}),
-    fallbackLists: [regular, special("context_window_fallbacks"), special("content_policy_fallbacks")],
+    fallbackLists: [regular, special("context_window_fallbacks"), special("content_policy_fallbacks")].map(indexFallbacks),
     mixedGroups,
   };
 }
@@ -242,17 +243,29 @@ function describe(d: Deployment): string {
   return `${d.litellmModel || "?"} @ ${base}, ${d.location}${d.classMechanism ? `: ${d.reason}` : ""}`;
 }
 
+/** Fallback entries by the group they are keyed on. */
+type FallbackIndex = Map<string, FallbackEntry[]>;
+
+function indexFallbacks(list: FallbackEntry[]): FallbackIndex {
+  const index: FallbackIndex = new Map();
+  for (const e of list) {
+    const arr = index.get(e.key);
+    if (arr) arr.push(e);
+    else index.set(e.key, [e]);
+  }
+  return index;
+}
+
 /** Which fallback entries the router uses for a failed group: exact, then provider-stripped, then `*`. */
-function fallbackEntries(list: FallbackEntry[], group: string): FallbackEntry[] {
-  const exact = list.filter((e) => e.key === group);
-  if (exact.length > 0) return exact;
+function fallbackEntries(index: FallbackIndex, group: string): FallbackEntry[] {
+  const exact = index.get(group);
+  if (exact) return exact;
   const slash = group.indexOf("/");
   if (slash > 0) {
-    const stripped = group.slice(slash + 1);
-    const s = list.filter((e) => e.key === stripped);
-    if (s.length > 0) return s;
+    const stripped = index.get(group.slice(slash + 1));
+    if (stripped) return stripped;
   }
-  return list.filter((e) => e.key === "*");
+  return index.get("*") ?? [];
 }
 
 interface Resolution {
@@ -551,6 +564,20 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
 /** Deployments a route map declares cloud (by their backend's `location`), for ProveOptions.cloudDeploymentIds. */
 export function cloudDeploymentIds(map: Pick<RouteMap, "deployments">): string[] {
   return map.deployments.filter((d) => d.location === "cloud").map((d) => d.id);
+}
+
+/**
+ * Hosts the policy trusts as local although they look public (`trustAsLocal: true` backends): the hosts of the route
+ * map's local deployments that classify as public. For ProveOptions.localHosts.
+ */
+export function trustedLocalHosts(map: Pick<RouteMap, "deployments">): string[] {
+  const hosts = new Set<string>();
+  for (const d of map.deployments) {
+    if (d.location !== "local") continue;
+    const host = hostOfUrl(d.apiBase);
+    if (host !== undefined && classifyHost(host) === "public") hosts.add(host.toLowerCase());
+  }
+  return [...hosts].sort();
 }
 
 /** Expectations for every route in a compiled route map. */
