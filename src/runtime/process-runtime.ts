@@ -200,11 +200,22 @@ async function portProblem(bind: string, port: number): Promise<string | undefin
   });
 }
 
-/** The last `n` lines of a file, redacted; empty when the file cannot be read. */
+/** The last `n` lines of a file (read from its last 256 KiB), redacted; empty when the file cannot be read. */
 export async function tailFile(file: string, n: number): Promise<string[]> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    const fh = await open(file, "r");
+    try {
+      const { size } = await fh.stat();
+      const length = Math.min(size, 256 * 1024);
+      const buf = Buffer.alloc(length);
+      await fh.read(buf, 0, length, size - length);
+      text = buf.toString("utf8");
+      // a partial first line when the file is longer than what was read
+      if (length < size) text = text.slice(text.indexOf("\n") + 1);
+    } finally {
+      await fh.close();
+    }
   } catch {
     return [];
   }
@@ -283,8 +294,15 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   if (req.generation !== undefined) await pinGeneration(req.runtimeDir, PIN_OWNER, req.generation);
   progress(`started LiteLLM (pid ${pid}), log ${logFile}`);
 
+  // Ctrl-C while waiting stops the half-started gateway instead of leaving it behind
+  let interrupted: string | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = `start interrupted by ${signal}: stopped LiteLLM again`;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => exited });
+    const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => interrupted ?? exited });
     const masterKey = req.env[policy.gateway.masterKey.secret];
     const version = await fetchLitellmVersion(baseUrl, masterKey, health.readinessBody);
     const verdict = judgeLitellmVersion(version, policy.gateway.litellmVersion);
@@ -315,9 +333,14 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
         hint:
           err.reason === "timeout"
             ? "LiteLLM may need longer on a slow machine (--timeout SEC); otherwise the log lines above say what it is waiting for"
-            : "the log lines above say why LiteLLM stopped; fix the runtime config or the policy, then run gatewayctl start again",
+            : interrupted
+              ? "run gatewayctl start again to start it"
+              : "the log lines above say why LiteLLM stopped; fix the runtime config or the policy, then run gatewayctl start again",
       },
     );
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -10,7 +10,8 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { execa } from "execa";
+import { CLI, ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
 
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-failures-master-5c8e0a7d";
@@ -266,6 +267,22 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     } finally {
       await writeFile(guard, original);
     }
+  });
+
+  it("Ctrl-C while waiting stops the half-started LiteLLM: nothing is left behind", async () => {
+    const starting = execa(process.execPath, [CLI, "start", "--runtime", "process", "--policy", policyFile], { cwd: tmp.dir, env: { NO_COLOR: "1" }, reject: false });
+    let err = "";
+    starting.stderr?.on("data", (c: Buffer) => (err += c.toString("utf8")));
+    const until = Date.now() + 30_000;
+    while (!err.includes("started LiteLLM (pid") && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(err).toContain("started LiteLLM (pid");
+    starting.kill("SIGINT");
+    const r = await starting;
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error: start interrupted by SIGINT: stopped LiteLLM again");
+    expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
+    expect(await exists(join(stateDir, "process.json"))).toBe(false);
+    expect(await exists(join(stateDir, "start.lock"))).toBe(false);
   });
 
   it("readiness not reached within --timeout: the process is killed, exit 1", async () => {
