@@ -38,6 +38,15 @@ export interface WizardResult {
 
 const TYPE_ANOTHER = "\u0000type";
 
+/** Validation as you type: the problem shows beside the text on every keystroke, not only on Enter. */
+function liveCheck(validate: (v: string) => true | string) {
+  return (value: string, { isFinal }: { isFinal: boolean }): string => {
+    if (isFinal || value === "") return value;
+    const ok = validate(value);
+    return ok === true ? value : `${value}   (${ok})`;
+  };
+}
+
 /** Picks the installed model that fits a lane best, else the first one. */
 function preferredModel(lane: LaneKey, models: string[], fallback?: string): string | undefined {
   if (fallback && models.includes(fallback)) return fallback;
@@ -60,7 +69,14 @@ async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDef
     });
     if (choice !== TYPE_ANOTHER) return choice;
   }
-  return (await input({ message: `${message}: name`, default: defaults.localModel, validate: validateModelName })).trim();
+  return (
+    await input({
+      message: `${message}: name`,
+      default: defaults.localModel,
+      validate: validateModelName,
+      transformer: liveCheck(validateModelName),
+    })
+  ).trim();
 }
 
 /** The interactive wizard. Prompts go to the terminal; nothing is written here. */
@@ -91,6 +107,7 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
       message: "Its URL",
       default: defaults.localType === type && defaults.localUrl ? defaults.localUrl : DEFAULT_LOCAL_URL[type],
       validate: validateLocalUrl,
+      transformer: liveCheck(validateLocalUrl),
     }),
   );
   print(`Asking ${url} for its models...`);

@@ -38,7 +38,11 @@ class TerminalSession {
     let last = "";
     while (Date.now() < deadline) {
       last = await this.screen();
-      if (typeof what === "string" ? last.includes(what) : what.test(last)) return last;
+      if (typeof what === "string" ? last.includes(what) : what.test(last)) {
+        // let the prompt finish taking over the terminal (raw mode, key listener) before keys are sent
+        await new Promise((r) => setTimeout(r, 200));
+        return last;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${String(what)}; the screen was:\n${last}`);
@@ -187,8 +191,10 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     screen = await term.waitFor("Local model for the private lane (the only model): name");
     expect(screen).not.toContain("Which lanes may send requests");
     await term.type("phi 3");
+    // said while typing, before Enter
+    await term.waitFor("phi 3   (a model name has no spaces)");
     await term.keys("Enter");
-    await term.waitFor("a model name has no spaces");
+    await term.waitFor("> a model name has no spaces");
     for (let i = 0; i < 5; i++) await term.keys("BSpace");
     await term.type("phi3:mini");
     await term.keys("Enter");
