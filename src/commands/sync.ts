@@ -1,5 +1,41 @@
 import type { Command } from "commander";
 
+/*
+ * Flags are checked by hand here rather than with zod: `sync` runs at every boot and on every deploy, and its
+ * no-op case is meant to cost little more than starting Node (zod alone costs more than the no-op sync itself).
+ */
+async function invalid(flag: string, message: string): Promise<never> {
+  const { InputError } = await import("../lib/errors.js");
+  throw new InputError(`invalid option: --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${message}`, {
+    code: "INVALID_FLAGS",
+    hint: "run the command with --help for its options",
+  });
+}
+
+async function text(raw: Record<string, unknown>, key: string): Promise<string> {
+  const v = raw[key];
+  if (typeof v !== "string" || v.length === 0) return invalid(key, "expected a non-empty value");
+  return v;
+}
+
+async function optionalText(raw: Record<string, unknown>, key: string): Promise<string | undefined> {
+  return raw[key] === undefined ? undefined : text(raw, key);
+}
+
+async function optionalNumber(
+  raw: Record<string, unknown>,
+  key: string,
+  range: { min: number; max: number; integer?: boolean },
+): Promise<number | undefined> {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) return invalid(key, `expected a number, got "${String(v)}"`);
+  if (range.integer && !Number.isInteger(n)) return invalid(key, `expected a whole number, got ${n}`);
+  if (n < range.min || n > range.max) return invalid(key, `expected a number from ${range.min} to ${range.max}, got ${n}`);
+  return n;
+}
+
 /** Shared: the policy when the file exists (optional when --from and --to are both given), and the source/dir defaults. */
 async function resolveSyncTarget(flags: { policy: string; policyGiven: boolean; from?: string; to?: string }): Promise<{
   from?: string;
@@ -50,22 +86,17 @@ export function registerSync(program: Command): void {
     .option("--print-systemd-unit", "print a systemd unit that runs sync, then start, at boot (writes nothing)")
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      const { z } = await import("zod");
-      const { parseFlags } = await import("../runtime/start-gateway.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
-      const flags = parseFlags(
-        z.object({
-          policy: z.string().min(1),
-          from: z.string().min(1).optional(),
-          to: z.string().min(1).optional(),
-          dryRun: z.boolean().optional(),
-          timeout: z.coerce.number().positive().max(3600).optional(),
-          keep: z.coerce.number().int().min(1).max(100).optional(),
-          printSystemdUnit: z.boolean().optional(),
-          json: z.boolean().optional(),
-        }),
-        raw,
-      );
+      const flags = {
+        policy: await text(raw, "policy"),
+        from: await optionalText(raw, "from"),
+        to: await optionalText(raw, "to"),
+        dryRun: raw.dryRun === true,
+        timeout: await optionalNumber(raw, "timeout", { min: 0.1, max: 3600 }),
+        keep: await optionalNumber(raw, "keep", { min: 1, max: 100, integer: true }),
+        printSystemdUnit: raw.printSystemdUnit === true,
+        json: raw.json === true,
+      };
       const policyGiven = cmd.getOptionValueSource("policy") === "cli";
       if (flags.printSystemdUnit) {
         const { renderSystemdUnit } = await import("../runtime/sync-systemd.js");
@@ -115,18 +146,13 @@ export function registerRollback(program: Command): void {
     .option("--dir <dir>", "runtime directory (default: the policy's runtime.dir)")
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      const { z } = await import("zod");
-      const { parseFlags } = await import("../runtime/start-gateway.js");
       const { stdout, printJson, stderr } = await import("../lib/output.js");
-      const flags = parseFlags(
-        z.object({
-          policy: z.string().min(1),
-          to: z.coerce.number().int().positive().optional(),
-          dir: z.string().min(1).optional(),
-          json: z.boolean().optional(),
-        }),
-        raw,
-      );
+      const flags = {
+        policy: await text(raw, "policy"),
+        to: await optionalNumber(raw, "to", { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
+        dir: await optionalText(raw, "dir"),
+        json: raw.json === true,
+      };
       const policyGiven = cmd.getOptionValueSource("policy") === "cli";
       const target = await resolveSyncTarget({ policy: flags.policy, policyGiven, ...(flags.dir ? { to: flags.dir } : {}) });
       const { rollbackRuntime } = await import("../runtime/sync.js");

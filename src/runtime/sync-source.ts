@@ -283,7 +283,7 @@ function copierProgram(): void {
   flush();
 }
 
-const COPIER_SOURCE = `(${copierProgram.toString()})()`;
+export const COPIER_SOURCE = `(${copierProgram.toString()})()`;
 
 interface ChildMessage {
   t: "entry" | "file" | "error" | "done";
@@ -311,17 +311,43 @@ async function runCopier(params: Record<string, unknown>, timeoutMs: number, wha
   return messages;
 }
 
-let findSupportsPrintf: boolean | undefined;
-
-async function findWorks(timeoutMs: number): Promise<boolean> {
-  if (findSupportsPrintf !== undefined) return findSupportsPrintf;
+/** Whether this system's find has GNU -printf (BusyBox and BSD find do not); asked only after a find failed. */
+async function findHasPrintf(timeoutMs: number): Promise<boolean> {
   try {
     const r = await runKillable("find", ["/", "-maxdepth", "0", "-printf", "x"], { timeoutMs, what: "find" });
-    findSupportsPrintf = r.code === 0 && r.stdout.toString() === "x";
+    return r.code === 0 && r.stdout.toString() === "x";
   } catch {
-    findSupportsPrintf = false;
+    return false;
   }
-  return findSupportsPrintf;
+}
+
+/**
+ * List with GNU find (a few milliseconds for thousands of files, so a no-op sync stays cheap). Undefined when
+ * find is missing or lacks -printf, so the caller falls back to the Node lister.
+ */
+async function scanWithFind(from: string, timeoutMs: number, required: boolean): Promise<{ root?: SourceEntry; entries: SourceEntry[] } | undefined> {
+  const prune = EXCLUDED_DIRS.flatMap((d, i) => [...(i ? ["-o"] : []), "-name", d]);
+  let r: KillableResult;
+  try {
+    r = await runKillable("find", ["-L", from, "(", "-type", "d", "(", ...prune, ")", "-prune", ")", "-o", "-printf", "%y\\t%s\\t%T@\\t%m\\t%P\\0"], {
+      timeoutMs,
+      what: `listing ${from}`,
+    });
+  } catch (err) {
+    if (err instanceof SourceTimeoutError || required) throw err;
+    return undefined; // no find at all
+  }
+  const listing = parseFindOutput(r.stdout);
+  if (r.code === 0) return listing;
+  if (!listing.root && !required && !(await findHasPrintf(timeoutMs))) return undefined;
+  const msg = r.stderr
+    .trim()
+    .split("\n")
+    .map((l) => l.replace(/^find: /, ""))
+    .slice(0, 3)
+    .join("; ");
+  if (!listing.root && /No such file or directory/.test(msg)) throw new SourceReadError("it does not exist", "missing");
+  throw new SourceReadError(msg || `find exited ${r.code}`, "unreadable");
 }
 
 /**
@@ -332,37 +358,19 @@ export async function scanSource(
   from: string,
   options: { timeoutMs: number; scanner?: "find" | "node" },
 ): Promise<SourceEntry[]> {
-  let root: SourceEntry | undefined;
-  let entries: SourceEntry[];
-  const useFind = options.scanner === "find" || (options.scanner === undefined && (await findWorks(options.timeoutMs)));
-  if (useFind) {
-    const prune = EXCLUDED_DIRS.flatMap((d, i) => [...(i ? ["-o"] : []), "-name", d]);
-    const r = await runKillable(
-      "find",
-      ["-L", from, "(", "-type", "d", "(", ...prune, ")", "-prune", ")", "-o", "-printf", "%y\\t%s\\t%T@\\t%m\\t%P\\0"],
-      { timeoutMs: options.timeoutMs, what: `listing ${from}` },
-    );
-    ({ root, entries } = parseFindOutput(r.stdout));
-    if (r.code !== 0) {
-      const msg = r.stderr
-        .trim()
-        .split("\n")
-        .map((l) => l.replace(/^find: /, ""))
-        .slice(0, 3)
-        .join("; ");
-      if (!root && /No such file or directory/.test(msg)) throw new SourceReadError("it does not exist", "missing");
-      throw new SourceReadError(msg || `find exited ${r.code}`, "unreadable");
-    }
-  } else {
+  let listing: { root?: SourceEntry; entries: SourceEntry[] } | undefined;
+  if (options.scanner !== "node") listing = await scanWithFind(from, options.timeoutMs, options.scanner === "find");
+  if (!listing) {
     const messages = await runCopier({ mode: "scan", from, staging: null, files: [], inline: [], excluded: EXCLUDED_DIRS }, options.timeoutMs, `listing ${from}`);
-    entries = [];
+    listing = { entries: [] };
     for (const m of messages) {
       if (m.t !== "entry") continue;
       const e = { path: String(m.path), type: String(m.type), size: Number(m.size), mtimeNs: String(m.mtimeNs), mode: Number(m.mode) };
-      if (e.path === "") root = e;
-      else entries.push(e);
+      if (e.path === "") listing.root = e;
+      else listing.entries.push(e);
     }
   }
+  const { root, entries } = listing;
   if (!root) throw new SourceReadError("it does not exist", "missing");
   if (root.type !== "d") throw new SourceReadError("it is not a directory", "not-a-directory");
   const bad = entries.find((e) => e.type === "l");

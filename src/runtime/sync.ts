@@ -156,11 +156,21 @@ function diff(next: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">
  * The config parses as LiteLLM reads it, and the privacy proof passes against the policy (when given) or the
  * route map that came with it. Throws OperationError naming the problem; nothing was changed.
  */
+type Validators = [typeof import("../privacy/parse-config.js"), typeof import("../privacy/prove.js"), typeof import("../compile/index.js") | undefined];
+
+/** Start loading the validation modules (YAML parser, proof, compiler) while the copier child reads the source. */
+function preloadValidators(withPolicy: boolean): Promise<Validators> {
+  const p = Promise.all([import("../privacy/parse-config.js"), import("../privacy/prove.js"), withPolicy ? import("../compile/index.js") : undefined]);
+  p.catch(() => undefined); // awaited (and reported) by validateSource
+  return p;
+}
+
 async function validateSource(
   files: Map<string, string>,
   present: Set<string>,
-  opts: { from: string; policy?: Policy; current: number | undefined },
+  opts: { from: string; policy?: Policy; current: number | undefined; validators: Promise<Validators> },
 ): Promise<void> {
+  const [{ parseLiteLLMConfig }, prove, compile] = await opts.validators;
   const tail = `the runtime was not changed and ${keepsRunning(opts.current)}`;
   const configText = files.get(CONFIG);
   if (configText === undefined) {
@@ -169,7 +179,6 @@ async function validateSource(
       hint: "point the source at a gatewayctl build output (gatewayctl build --out DIR)",
     });
   }
-  const { parseLiteLLMConfig } = await import("../privacy/parse-config.js");
   let config: unknown;
   try {
     config = parseLiteLLMConfig(configText, join(opts.from, CONFIG));
@@ -180,12 +189,10 @@ async function validateSource(
       hint: "rebuild it with gatewayctl build, then sync again",
     });
   }
-  const prove = await import("../privacy/prove.js");
   let expectations: ReturnType<typeof prove.expectationsFromRouteMap>;
   let against: string;
   if (opts.policy) {
-    const { compilePolicy } = await import("../compile/index.js");
-    expectations = prove.expectationsFromRouteMap(compilePolicy(opts.policy, { policyFile: "gateway.policy.yaml" }).routeMap);
+    expectations = prove.expectationsFromRouteMap(compile!.compilePolicy(opts.policy, { policyFile: "gateway.policy.yaml" }).routeMap);
     against = "the policy";
   } else {
     const mapText = files.get(ROUTE_MAP);
@@ -352,6 +359,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     await mkdir(staging);
     const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
     progress(`reading ${fileList.length} file${fileList.length === 1 ? "" : "s"} from ${from}`);
+    const validators = preloadValidators(opts.policy !== undefined);
     let copied: CopiedFile[];
     try {
       copied = await copySource(from, staging, fileList, { timeoutMs });
@@ -372,7 +380,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     for (const name of [CONFIG, ROUTE_MAP]) {
       if (files.some((f) => f.path === name)) texts.set(name, await readFile(join(staging, name), "utf8"));
     }
-    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current });
+    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current, validators });
 
     const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
     const next: Manifest = {
@@ -426,10 +434,12 @@ async function dryRun(
 ): Promise<SyncReport> {
   let entries: SourceEntry[];
   let copied: CopiedFile[];
+  let validators: Promise<Validators> | undefined;
   try {
     entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
     if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
     const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
+    validators = preloadValidators(opts.policy !== undefined);
     copied = await copySource(from, null, fileList, { timeoutMs, inline: [CONFIG, ROUTE_MAP] });
   } catch (err) {
     throw sourceError(from, err, current);
@@ -441,7 +451,12 @@ async function dryRun(
   if (wouldChange) {
     const texts = new Map<string, string>();
     for (const f of copied) if (f.content !== undefined) texts.set(f.path, Buffer.from(f.content, "base64").toString("utf8"));
-    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current });
+    await validateSource(texts, new Set(files.map((f) => f.path)), {
+      from,
+      ...(opts.policy ? { policy: opts.policy } : {}),
+      current,
+      validators: validators ?? preloadValidators(opts.policy !== undefined),
+    });
   }
   const state = await readGenerationState(dir);
   const next = (state.generations[state.generations.length - 1] ?? current ?? 0) + 1;
