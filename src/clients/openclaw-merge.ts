@@ -60,6 +60,12 @@ export function mergeOpenClawConfig(existing: Obj, generated: OpenClawSettings):
         ? `set agents.defaults.model to ${now}`
         : `replaced agents.defaults.model (was ${describeModel(before)}) with ${now}, no fallbacks`,
     );
+    const allow = isObject(defaults.modelPolicy) ? defaults.modelPolicy.allow : undefined;
+    if (Array.isArray(allow) && allow.length > 0 && !allow.some((a) => a === now || a === `${OPENCLAW_PROVIDER_ID}/*`)) {
+      warnings.push(
+        `agents.defaults.modelPolicy.allow does not list ${now}; add "${OPENCLAW_PROVIDER_ID}/*" to it so /model can pick the gateway's aliases`,
+      );
+    }
     for (const key of SHARED_MEDIA_MODEL_KEYS) {
       if (defaults[key] !== undefined) {
         warnings.push(

@@ -81,6 +81,12 @@ describe("mergeOpenClawConfig", () => {
     expect(warnings.join("\n")).toMatch(/agents\.defaults\.imageModel is set \(openai\/gpt-4o\).*private one too/);
   });
 
+  it("warns when the default model policy would not allow the gateway's aliases", () => {
+    const { warnings } = mergeOpenClawConfig({ agents: { defaults: { modelPolicy: { allow: ["openai/*"] } } } }, generated);
+    expect(warnings.join("\n")).toMatch(/modelPolicy\.allow does not list litellm\/routine-router; add "litellm\/\*"/);
+    expect(mergeOpenClawConfig({ agents: { defaults: { modelPolicy: { allow: ["litellm/*"] } } } }, generated).warnings).toEqual([]);
+  });
+
   it("warns about a legacy agents.list that also defines a private agent", () => {
     const { warnings } = mergeOpenClawConfig({ agents: { list: [{ id: "private", default: true }] } }, generated);
     expect(warnings.join("\n")).toMatch(/agents\.list .* also defines an agent "private"/);
