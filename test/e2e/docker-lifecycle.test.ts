@@ -7,7 +7,8 @@ import { existsSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, tempDir } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { CLI, runCli, tempDir } from "../support/cli.js";
 import { BROKEN_LITELLM_IMAGE, FAKE_LITELLM_IMAGE, ensureTestImages, removeGatewayContainers, testDocker } from "../support/docker-image.js";
 import { build, freePort, masterKey, writePolicy } from "../fixtures/sync/setup.js";
 
@@ -144,6 +145,29 @@ describe("gatewayctl start/status/logs/stop --runtime docker", () => {
     expect(r.stdout).toMatch(/config dir: .*config\.yaml/);
     // no multiplexing header bytes leak into the text
     expect(r.stdout).not.toMatch(/[\u0000-\u0008]/);
+  });
+
+  it("logs -f follows new lines until interrupted", async () => {
+    const child = spawn(process.execPath, [CLI, "logs", "--policy", policyFile, "--runtime", "docker", "-f", "--tail", "0"], {
+      env: { ...process.env, ...env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      // busybox httpd -v logs a line for every request it answers: requests made now must show up (--tail 0: only new lines)
+      const deadline = Date.now() + 20_000;
+      while (!/response:200/.test(out) && Date.now() < deadline) {
+        await fetch(`http://127.0.0.1:${port}/health/readiness`).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(out).toMatch(/^\[[^\]]+\]:\d+: response:200$/m);
+      expect(out).not.toContain("fake-litellm: args");
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
   });
 
   it("stop stops and removes the container only: image and runtime directory stay", async () => {
