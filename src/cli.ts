@@ -47,7 +47,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A reader that closed the pipe early (`gatewayctl audit ... | head`) is not an error: stop quietly. */
+function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnBrokenPipe(process.stdout);
+  exitQuietlyOnBrokenPipe(process.stderr);
   const program = buildProgram();
   const debug = argv.includes("--debug");
   try {
