@@ -81,17 +81,28 @@ export async function probeGateway(options: GatewayProbeOptions): Promise<CheckR
     return [...health, { name: "gateway reachable", kind: "health", status: "fail", message: `the gateway at ${baseUrl} does not answer; no route was tested (is it started? gatewayctl status)` }];
   }
 
-  const planned: PlannedRequest[] = [
+  const prompts: PlannedRequest[] = map.routes.map((route) => ({
+    run: async () => [judgeRouteResponse(route, await requestGateway(baseUrl, { path: "/v1/chat/completions", key, body: promptBody(route.alias), timeoutMs }), map)],
+  }));
+  const probes: PlannedRequest[] = [
     { run: async () => judgeModels(await requestGateway(baseUrl, { path: "/v1/models", key, timeoutMs }), map) },
-    ...map.routes.map((route) => ({
-      run: async () => [judgeRouteResponse(route, await requestGateway(baseUrl, { path: "/v1/chat/completions", key, body: promptBody(route.alias), timeoutMs }), map)],
-    })),
     ...privacyProbes(map).map((p) => ({
       run: async () => [judgePrivacyProbe(p.name, p.mechanism, p.route, await requestGateway(baseUrl, { path: "/v1/chat/completions", key, body: p.body, timeoutMs }), map)],
     })),
   ];
-  const results = await mapLimit(planned, options.concurrency, (p) => p.run());
-  return [...health, ...results.flat()];
+  // Interleave: a prompt mostly waits on its model backend while a refused probe mostly costs the gateway's CPU,
+  // so mixing them keeps both busy within the same bound. Results are reported in plan order, not run order.
+  const order: Array<{ kind: "prompt" | "probe"; index: number }> = [];
+  const ratio = Math.max(1, Math.ceil(probes.length / Math.max(1, prompts.length)));
+  for (let i = 0, j = 0; i < prompts.length || j < probes.length; ) {
+    if (i < prompts.length) order.push({ kind: "prompt", index: i++ });
+    for (let k = 0; k < ratio && j < probes.length; k++) order.push({ kind: "probe", index: j++ });
+  }
+  const results = await mapLimit(order, options.concurrency, (o) => (o.kind === "prompt" ? prompts[o.index]! : probes[o.index]!).run());
+  const promptResults: CheckResult[][] = [];
+  const probeResults: CheckResult[][] = [];
+  order.forEach((o, i) => ((o.kind === "prompt" ? promptResults : probeResults)[o.index] = results[i]!));
+  return [...health, ...(probeResults[0] ?? []), ...promptResults.flat(), ...probeResults.slice(1).flat()];
 }
 
 export function routeRows(map: RouteMap, checks: CheckResult[]): RouteRow[] {
