@@ -14,11 +14,12 @@ const run = promisify(execFile);
  * with send-keys, the screen comes out with capture-pane. Each session has its own tmux server socket.
  */
 class TerminalSession {
-  private readonly socket = `gatewayctl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  /** @param socket the tmux server's socket, in the test's temp dir (removed with it) */
+  constructor(private readonly socket: string) {}
 
   private tmux(...args: string[]) {
     // -u: UTF-8 whatever the locale, so the prompts' glyphs (◉ ❯ ✔) come back as written
-    return run("tmux", ["-u", "-L", this.socket, ...args]);
+    return run("tmux", ["-u", "-S", this.socket, ...args]);
   }
 
   async start(cwd: string, args: string[]): Promise<void> {
@@ -91,8 +92,9 @@ afterAll(async () => {
 
 async function session(): Promise<{ term: TerminalSession; dir: string }> {
   const t = await tempDir("gatewayctl-wizard-");
-  cleanups.push(t.cleanup);
-  const term = new TerminalSession();
+  const tmuxDir = await tempDir("gatewayctl-tmux-");
+  cleanups.push(t.cleanup, tmuxDir.cleanup);
+  const term = new TerminalSession(join(tmuxDir.dir, "tmux.sock"));
   sessions.push(term);
   return { term, dir: t.dir };
 }
