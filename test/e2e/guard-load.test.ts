@@ -1,0 +1,79 @@
+/**
+ * LiteLLM 1.108.7 never runs without the guard: when gatewayctl_guard.py or the route map it reads is missing from
+ * the runtime directory, the REAL proxy fails at startup and `gatewayctl start --runtime process` reports it.
+ */
+import { access, cp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, runCli, tempDir } from "../support/cli.js";
+import { startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
+
+const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
+const env = { LITELLM_MASTER_KEY: "sk-guard-load-3e8d1f0a9b" };
+let dir: string;
+let cleanup: () => Promise<void>;
+let ollama: RecordingBackend;
+let policyFile: string;
+let port: number;
+
+beforeAll(async () => {
+  await access(LITELLM).catch(() => {
+    throw new Error(`${LITELLM} is missing: run scripts/setup-litellm.sh to install the pinned LiteLLM into .venv-litellm`);
+  });
+  ({ dir, cleanup } = await tempDir("gatewayctl-guard-load-"));
+  ollama = await startRecordingOllama();
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  policyFile = join(dir, "gateway.policy.yaml");
+  await writeFile(
+    policyFile,
+    stringify({
+      version: 1,
+      gateway: { port, bind: "127.0.0.1", runtime: "process" },
+      secrets: { provider: "env" },
+      runtime: { dir: join(dir, "runtime") },
+      backends: { ollama: { type: "ollama", url: ollama.url, location: "local" } },
+      models: { llama: { backend: "ollama", name: "llama3.1:8b" } },
+      lanes: { private: { privacy: "local-only", description: "Private records" } },
+      routes: { "secure-core": { lane: "private", model: "llama" } },
+    }),
+  );
+  const built = await runCli(["build", "--policy", policyFile], { env });
+  expect(built.exitCode, built.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  if (policyFile) await runCli(["stop", "--runtime", "process", "--policy", policyFile], { env });
+  await ollama?.stop();
+  await cleanup?.();
+});
+
+async function startFrom(remove: string): Promise<{ exitCode: number; stderr: string }> {
+  const from = join(dir, `without-${remove}`);
+  await cp(join(dir, "generated"), from, { recursive: true });
+  await rm(join(from, remove));
+  return runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", from, "--timeout", "120"], { env, timeout: 180_000 });
+}
+
+describe("the real LiteLLM refuses to run without the guard", () => {
+  it("fails at startup when gatewayctl_guard.py is missing", async () => {
+    const r = await startFrom("gatewayctl_guard.py");
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("Could not import proxy_handler_instance from gatewayctl_guard");
+    expect(r.stderr).toContain("Application startup failed");
+    await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
+  }, 180_000);
+
+  it("fails at startup when the route map the guard reads is missing", async () => {
+    const r = await startFrom("route-map.json");
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("gatewayctl guard: cannot read");
+    await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
+    const status = await runCli(["status", "--runtime", "process", "--policy", policyFile], { env });
+    expect(status.stdout).toContain("gateway: stopped");
+  }, 180_000);
+});
