@@ -9,7 +9,7 @@ import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { CLI, runCli, tempDir } from "../support/cli.js";
-import { BROKEN_LITELLM_IMAGE, FAKE_LITELLM_IMAGE, ensureTestImages, removeGatewayContainers, testDocker } from "../support/docker-image.js";
+import { BROKEN_LITELLM_IMAGE, FAKE_LITELLM_IMAGE, ensureTestImages, removeGatewayContainers, startLocalRegistry, testDocker } from "../support/docker-image.js";
 import { build, freePort, masterKey, writePolicy } from "../fixtures/sync/setup.js";
 
 let docker: Dockerode;
@@ -183,6 +183,31 @@ describe("gatewayctl start/status/logs/stop --runtime docker", () => {
     const again = await runCli(["stop", "--policy", policyFile, "--runtime", "docker", "--json"], { env });
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ stopped: false });
+  });
+
+  it("a missing image is pulled with a progress display (from a registry stand-in on 127.0.0.1), then started", async () => {
+    const registry = await startLocalRegistry("gatewayctl-test/pulled", "1");
+    const image = `${registry.host}/gatewayctl-test/pulled:1`;
+    try {
+      const r = await runCli(["start", "--policy", policyFile, "--runtime", "docker", "--image", image, "--timeout", "60", "--json"], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`image ${image} is not present locally: pulling it`);
+      // one line a layer and status: every layer reaches "Pull complete"
+      const complete = r.stderr.split("\n").filter((l) => /^ {2}[0-9a-f]{12}: Pull complete$/.test(l));
+      expect(complete).toHaveLength(2);
+      expect(r.stderr.match(/^ {2}[0-9a-f]{12}: Pulling fs layer$/gm)).toHaveLength(2);
+      expect(r.stderr).toMatch(/^ {2}[0-9a-f]{12}: Downloading \[=*>? *\] +[\d.]+k?B\/[\d.]+[kM]?B$/m);
+      expect(r.stderr).toContain(`pulled ${image}`);
+      expect(registry.requests.some((q) => q.startsWith("GET /v2/gatewayctl-test/pulled/blobs/sha256:"))).toBe(true);
+      const report = JSON.parse(r.stdout) as { action: string; id: string };
+      expect(report.action).toBe("started");
+      expect((await inspect(report.id)).Config.Labels["gatewayctl.image"]).toBe(image);
+      expect((await fetch(`http://127.0.0.1:${port}/health/liveliness`)).status).toBe(200);
+    } finally {
+      await registry.close();
+      await runCli(["stop", "--policy", policyFile, "--runtime", "docker"], { env });
+      await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it("a missing image that cannot be pulled is reported clearly (exit 1)", async () => {

@@ -15,10 +15,10 @@ export const BROKEN_LITELLM_IMAGE = "gatewayctl-test/broken-litellm:1";
 const BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"];
 
 /** A ustar archive of the given files (enough for a docker build context). */
-export function tarArchive(files: Array<{ name: string; content: Buffer | string; mode?: number }>): Buffer {
+export function tarArchive(files: Array<{ name: string; content: Buffer | string; mode?: number; symlinkTo?: string }>): Buffer {
   const blocks: Buffer[] = [];
   for (const f of files) {
-    const body = Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content);
+    const body = f.symlinkTo !== undefined ? Buffer.alloc(0) : Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content);
     const h = Buffer.alloc(512, 0);
     h.write(f.name, 0, 100, "utf8");
     h.write(`${(f.mode ?? 0o644).toString(8).padStart(7, "0")}\0`, 100, "ascii");
@@ -27,7 +27,8 @@ export function tarArchive(files: Array<{ name: string; content: Buffer | string
     h.write(`${body.length.toString(8).padStart(11, "0")}\0`, 124, "ascii");
     h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, "0")}\0`, 136, "ascii");
     h.write("        ", 148, "ascii");
-    h.write("0", 156, "ascii");
+    h.write(f.symlinkTo !== undefined ? "2" : "0", 156, "ascii");
+    if (f.symlinkTo !== undefined) h.write(f.symlinkTo, 157, 100, "utf8");
     h.write("ustar\0", 257, "ascii");
     h.write("00", 263, "ascii");
     let sum = 0;
@@ -149,4 +150,86 @@ export async function ensureTestImages(docker: Dockerode): Promise<void> {
 export async function removeGatewayContainers(docker: Dockerode, runtimeDir: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`gatewayctl.runtime-dir=${runtimeDir}`] } });
   for (const c of list) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+}
+
+export interface LocalRegistry {
+  /** host:port of the registry, for image references such as `${host}/gatewayctl-test/pulled:1` */
+  host: string;
+  /** every request it answered: `METHOD path` */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for a container registry (none is reachable here), speaking just enough of the Registry HTTP API v2
+ * for the Docker daemon to pull one image: the fake LiteLLM (busybox httpd) as two gzipped layers made here, one
+ * of them unique to this call so the daemon really downloads it. Listens on 127.0.0.1 (Docker treats
+ * 127.0.0.0/8 as an insecure registry).
+ */
+export async function startLocalRegistry(repository: string, tag: string): Promise<LocalRegistry> {
+  const { createServer } = await import("node:http");
+  const { gzipSync } = await import("node:zlib");
+  const { randomBytes } = await import("node:crypto");
+  const applets = ["sh", "httpd", "wget", "ls", "tr", "echo", "kill"];
+  const base = tarArchive([
+    { name: "bin/busybox", content: busybox(), mode: 0o755 },
+    ...applets.map((a) => ({ name: `bin/${a}`, content: "", symlinkTo: "busybox" })),
+    { name: "www/health/liveliness", content: "\"I'm alive!\"" },
+    { name: "www/health/readiness", content: JSON.stringify({ status: "healthy", db: "Not connected", litellm_version: "fake" }) },
+    { name: "entrypoint.sh", content: HEALTHY_ENTRYPOINT, mode: 0o755 },
+  ]);
+  const unique = tarArchive([{ name: "pulled-id", content: randomBytes(16).toString("hex") }]);
+  const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+  const blobs = new Map<string, Buffer>();
+  const layers = [base, unique].map((tar) => {
+    const gz = gzipSync(tar);
+    blobs.set(sha(gz), gz);
+    return { mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: gz.length, digest: sha(gz) };
+  });
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      config: { Entrypoint: ["/bin/sh", "/entrypoint.sh"], ExposedPorts: { "4000/tcp": {} }, Env: ["PATH=/bin"] },
+      rootfs: { type: "layers", diff_ids: [sha(base), sha(unique)] },
+      history: [{ created_by: "gatewayctl test registry: busybox" }, { created_by: "gatewayctl test registry: unique id" }],
+    }),
+  );
+  blobs.set(sha(config), config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: sha(config) },
+      layers,
+    }),
+  );
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const url = req.url ?? "";
+    requests.push(`${req.method} ${url}`);
+    res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+    const send = (status: number, body: Buffer, type: string, digest?: string): void => {
+      res.statusCode = status;
+      res.setHeader("Content-Type", type);
+      res.setHeader("Content-Length", String(body.length));
+      if (digest) res.setHeader("Docker-Content-Digest", digest);
+      res.end(req.method === "HEAD" ? undefined : body);
+    };
+    if (url === "/v2/" || url === "/v2") return send(200, Buffer.from("{}"), "application/json");
+    if (url === `/v2/${repository}/manifests/${tag}` || url === `/v2/${repository}/manifests/${sha(manifest)}`) {
+      return send(200, manifest, "application/vnd.docker.distribution.manifest.v2+json", sha(manifest));
+    }
+    const blob = /^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url);
+    if (blob && blob[1] === repository && blobs.has(blob[2]!)) return send(200, blobs.get(blob[2]!)!, "application/octet-stream", blob[2]);
+    send(404, Buffer.from(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: "not here" }] })), "application/json");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
