@@ -53,8 +53,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The drill copy of config.yaml: the same config with the mock-testing switch on. Pure. */
-export function drillConfigText(configText: string): string {
+/**
+ * The drill copy of config.yaml: the same config with the mock-testing switch on. A config built for the docker
+ * runtime addresses host backends as host.docker.internal; the drill runs as a local process, so those become
+ * 127.0.0.1 again. Pure.
+ */
+export function drillConfigText(configText: string, options: { fromDocker?: boolean } = {}): string {
   const config = parseYaml(configText) as Record<string, unknown> | null;
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     throw new OperationError("the runtime config.yaml is not a LiteLLM config (expected a mapping)", {
@@ -64,6 +68,14 @@ export function drillConfigText(configText: string): string {
   }
   const general = config.general_settings && typeof config.general_settings === "object" ? (config.general_settings as Record<string, unknown>) : {};
   config.general_settings = { ...general, [MOCK_TESTING_SWITCH]: true };
+  if (options.fromDocker && Array.isArray(config.model_list)) {
+    for (const entry of config.model_list as Array<{ litellm_params?: Record<string, unknown> }>) {
+      const params = entry?.litellm_params;
+      if (params && typeof params.api_base === "string") {
+        params.api_base = params.api_base.replace(/^(https?:\/\/)host\.docker\.internal(?=[:/]|$)/, "$1127.0.0.1");
+      }
+    }
+  }
   return stringifyYaml(config);
 }
 
@@ -113,7 +125,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   process.once("SIGTERM", onSignal);
   try {
     await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
-    await writeFile(join(runtimeDir, "config.yaml"), drillConfigText(configText));
+    await writeFile(join(runtimeDir, "config.yaml"), drillConfigText(configText, { fromDocker: options.policy.gateway.runtime === "docker" }));
     await writeFile(join(runtimeDir, `${GUARD_MODULE}.py`), guardText);
     await writeFile(join(runtimeDir, "route-map.json"), `${JSON.stringify(options.routeMap, null, 2)}\n`);
     await writeFile(join(runtimeDir, GUARD_DRILL_TOKEN_FILE), `${token}\n`, { mode: 0o600 });

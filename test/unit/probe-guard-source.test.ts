@@ -28,3 +28,20 @@ describe("drill config", () => {
     expect(drillConfigText("model_list: []\n")).toContain("dangerously_allow_mock_testing_request_params: true");
   });
 });
+
+describe("drill config for a docker-built runtime", () => {
+  it("points host.docker.internal backends back at 127.0.0.1, and only those", () => {
+    const text = [
+      "model_list:",
+      "  - model_name: a",
+      "    litellm_params: { model: ollama_chat/x, api_base: 'http://host.docker.internal:11434' }",
+      "  - model_name: b",
+      "    litellm_params: { model: openai/y, api_base: 'https://api.openai.com/v1' }",
+      "",
+    ].join("\n");
+    const out = drillConfigText(text, { fromDocker: true });
+    expect(out).toContain("api_base: http://127.0.0.1:11434");
+    expect(out).toContain("api_base: https://api.openai.com/v1");
+    expect(drillConfigText(text)).toContain("host.docker.internal");
+  });
+});
