@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
@@ -325,6 +325,19 @@ export async function acquireLock(dir: string, what: string, gatewayNote: string
     } catch {
       // torn or vanished: a writer died between create and write, or it was just released
       held = undefined;
+    }
+    if (!held) {
+      // empty or torn: its writer may be between creating and writing it; only an old one is stale
+      const age = await stat(lock).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      );
+      if (age < 10_000) {
+        throw new OperationError(`another gatewayctl is working on ${dir}: ${what} not started; ${gatewayNote}`, {
+          code: "SYNC_LOCKED",
+          hint: `wait for it to finish; if no gatewayctl is running, remove ${lock}`,
+        });
+      }
     }
     if (held && (await isAlive(held))) {
       throw new OperationError(`another gatewayctl (pid ${held.pid}, since ${held.createdAt}) is working on ${dir}: ${what} not started; ${gatewayNote}`, {

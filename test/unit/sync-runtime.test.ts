@@ -327,6 +327,16 @@ describe("the lock", () => {
     expect(existsSync(`${dir}.lock`)).toBe(false);
   });
 
+  it("an empty lock file is held while fresh (its writer may not have written yet) and stale once old", async () => {
+    await syncRuntime({ from: src, to: dir });
+    writeFileSync(`${dir}.lock`, "");
+    writeFileSync(join(src, "routes.md"), "# v2\n");
+    await expectOperationError(syncRuntime({ from: src, to: dir }), "SYNC_LOCKED");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${dir}.lock`, old, old);
+    expect((await syncRuntime({ from: src, to: dir })).generation).toBe(2);
+  });
+
   it("two syncs started together: one wins, the other reports the lock (never both)", async () => {
     await syncRuntime({ from: src, to: dir });
     writeFileSync(join(src, "routes.md"), "# v2\n");
