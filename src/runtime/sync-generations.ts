@@ -174,6 +174,12 @@ export async function cleanLeftovers(dir: string): Promise<void> {
   try {
     for (const name of await readdir(generations)) {
       if (name.startsWith(".staging-") || name.startsWith(".trash-")) await rm(join(generations, name), { recursive: true, force: true });
+      else if (GEN_RE.test(name)) {
+        // a manifest update (same content, new source timestamps) killed before its rename
+        for (const f of await readdir(join(generations, name))) {
+          if (f.startsWith(`${MANIFEST_NAME}.`) && f.endsWith(".tmp")) await rm(join(generations, name, f), { force: true });
+        }
+      }
     }
   } catch {
     // nothing there yet
