@@ -52,7 +52,10 @@ export function containerName(policy: Policy): string {
 
 /** The image to run: the override, else the policy's gateway.image, else the pinned official image. */
 export function gatewayImage(policy: Policy, override?: string): string {
-  return override ?? policy.gateway.image ?? `${LITELLM_IMAGE}:${policy.gateway.litellmVersion}`;
+  const image = override ?? policy.gateway.image ?? `${LITELLM_IMAGE}:${policy.gateway.litellmVersion}`;
+  // without a tag the Engine would pull every tag of the repository: name `latest` explicitly
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  return last.includes(":") || last.includes("@") ? image : `${image}:latest`;
 }
 
 export function baseUrlFor(policy: Policy): string {
@@ -214,13 +217,20 @@ async function waitHealthy(
 ): Promise<string | undefined> {
   let aborted: string | undefined;
   let done = false;
+  // a container that restarted once last month is fine; one that restarts while we wait is not
+  const restartsBefore = await docker
+    .getContainer(id)
+    .inspect()
+    .then((i) => i.RestartCount ?? 0)
+    .catch(() => 0);
   const watcher = (async () => {
     while (!done) {
       try {
         const info = await docker.getContainer(id).inspect();
         const st = info.State;
-        if (st.Status === "exited" || st.Status === "dead" || st.Restarting || (info.RestartCount ?? 0) > 0) {
-          aborted = `the container exited (exit code ${st.ExitCode}${info.RestartCount ? `, restarted ${info.RestartCount} time${info.RestartCount === 1 ? "" : "s"}` : ""})`;
+        const restarts = (info.RestartCount ?? 0) - restartsBefore;
+        if (st.Status === "exited" || st.Status === "dead" || st.Restarting || restarts > 0) {
+          aborted = `the container exited (exit code ${st.ExitCode}${restarts > 0 ? `, restarted ${restarts} time${restarts === 1 ? "" : "s"} while starting` : ""})`;
         } else if (st.Health?.Status === "unhealthy") {
           aborted = "Docker reports the container unhealthy";
         }
