@@ -50,14 +50,18 @@ interface PlannedRequest {
 export function privacyProbes(map: RouteMap): Array<{ name: string; mechanism: PrivacyMechanism; route?: RoutePlan; body: Record<string, unknown> }> {
   const target = cloudTarget(map);
   const probes: Array<{ name: string; mechanism: PrivacyMechanism; route?: RoutePlan; body: Record<string, unknown> }> = [];
-  for (const route of map.routes.filter(isProtected)) {
+  const protectedRoutes = map.routes.filter(isProtected);
+  for (const route of protectedRoutes) {
     probes.push(
       { name: `privacy ${route.alias} client-fallbacks`, mechanism: "client-fallbacks", route, body: promptBody(route.alias, { fallbacks: [target] }) },
       { name: `privacy ${route.alias} client-api-base`, mechanism: "client-api-base", route, body: promptBody(route.alias, { api_base: PROBE_CLIENT_API_BASE }) },
-      { name: `privacy ${route.alias} comma-models`, mechanism: "comma-models", route, body: promptBody(`${route.alias},${target}`) },
     );
   }
-  if (map.routes.some(isProtected)) {
+  const first = protectedRoutes[0];
+  if (first) {
+    // The guard refuses a comma-separated model by the same membership test as client fallbacks, which is probed
+    // on every protected route above; once is enough here.
+    probes.push({ name: `privacy ${first.alias} comma-models`, mechanism: "comma-models", route: first, body: promptBody(`${first.alias},${target}`) });
     const rawSeen = new Set<string>();
     for (const d of map.deployments.filter((x) => x.location === "cloud")) {
       probes.push({ name: `privacy direct-id ${d.id}`, mechanism: "direct-id", body: promptBody(d.id) });

@@ -157,8 +157,17 @@ describe("a homelab gateway on the real LiteLLM", () => {
     // privacy probes on every protected route, all refused
     const probes = report.checks.filter((c) => c.kind === "privacy");
     for (const alias of ["secure-core", "local-model", "routine-router", "coding"]) {
-      expect(probes.filter((c) => c.route === alias).length, alias).toBe(3);
+      expect(probes.filter((c) => c.route === alias).map((c) => c.name.split(" ").at(-1)), alias).toEqual(
+        alias === "secure-core" ? ["client-fallbacks", "client-api-base", "comma-models"] : ["client-fallbacks", "client-api-base"],
+      );
     }
+    expect(probes.filter((c) => c.route === undefined).map((c) => c.name).sort()).toEqual(
+      routeMap.deployments
+        .filter((d) => d.location === "cloud")
+        .flatMap((d) => [`privacy direct-id ${d.id}`])
+        .concat(["privacy direct-raw-model openai/gpt-4o", "privacy direct-raw-model openai/gpt-4o-mini"])
+        .sort(),
+    );
     expect(probes.every((c) => c.status === "pass")).toBe(true);
     // the drill: private routes failed closed, local-first routes fell back to the approved cloud model
     for (const c of report.checks.filter((x) => x.kind === "drill" && PRIVATE_ROUTES.includes(x.route!))) {

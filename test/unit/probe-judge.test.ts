@@ -161,10 +161,9 @@ describe("privacyProbes", () => {
     expect(names).toEqual([
       "privacy secure-core client-fallbacks",
       "privacy secure-core client-api-base",
-      "privacy secure-core comma-models",
       "privacy routine-router client-fallbacks",
       "privacy routine-router client-api-base",
-      "privacy routine-router comma-models",
+      "privacy secure-core comma-models",
       "privacy direct-id gw-fallback-mini:mini",
       "privacy direct-raw-model openai/gpt-4o-mini",
       "privacy direct-id web:mini",
