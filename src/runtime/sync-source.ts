@@ -283,7 +283,7 @@ function copierProgram(): void {
   flush();
 }
 
-export const COPIER_SOURCE = `(${copierProgram.toString()})()`;
+const COPIER_SOURCE = `(${copierProgram.toString()})()`;
 
 interface ChildMessage {
   t: "entry" | "file" | "error" | "done";
