@@ -128,7 +128,7 @@ function sourceError(from: string, err: unknown, current: number | undefined): O
 /** Same path set and same size+mtime for every file as the manifest recorded: nothing to copy (rsync's quick check). */
 function quickCheckUnchanged(entries: SourceEntry[], manifest: Manifest | undefined): boolean {
   if (!manifest) return false;
-  const files = entries.filter((e) => e.type !== "d");
+  const files = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME);
   if (files.length !== manifest.files.length) return false;
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
   for (const e of files) {

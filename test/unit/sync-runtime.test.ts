@@ -119,6 +119,14 @@ describe("first sync, no-op, changes", () => {
     expect(r2).toMatchObject({ action: "synced", changed: ["hook.sh"] });
   });
 
+  it("a source that is itself a runtime generation: its manifest is not copied, and a re-sync is a no-op", async () => {
+    const other = join(work.dir, "other", "runtime");
+    await syncRuntime({ from: src, to: other });
+    const r = await syncRuntime({ from: other, to: dir });
+    expect(r.added).not.toContain(MANIFEST_NAME);
+    expect(await syncRuntime({ from: other, to: dir })).toMatchObject({ action: "unchanged", generation: 1 });
+  });
+
   it("the Node scanner (used where find lacks -printf) lists the same tree as find", async () => {
     mkdirSync(join(src, ".git"), { recursive: true });
     writeFileSync(join(src, ".git", "HEAD"), "x");
