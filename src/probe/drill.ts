@@ -118,8 +118,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     if (started) await runtime.stop(ctx).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   };
-  const onSignal = (): void => {
-    void stop().finally(() => process.exit(130));
+  // Ctrl-C during the drill: stop the throwaway gateway first, then let the signal do what it would have done.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void stop().finally(() => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.kill(process.pid, signal);
+    });
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
