@@ -228,6 +228,26 @@ describe("a homelab gateway on the real LiteLLM", () => {
       "cloud deployment id": "403 guard",
       "raw cloud model string": "403 guard",
     });
+    // the other inference endpoints go through the same pre-call hook
+    const other: Record<string, { path: string; body: Record<string, unknown> }> = {
+      "/v1/messages fallbacks": { path: "/v1/messages", body: { model: "secure-core", max_tokens: 4, messages: [{ role: "user", content: `${mark} messages` }], fallbacks: ["openai-fast"] } },
+      "/v1/responses fallbacks": { path: "/v1/responses", body: { model: "secure-core", input: `${mark} responses`, fallbacks: ["openai-fast"] } },
+      "/v1/completions comma": { path: "/v1/completions", body: { model: "secure-core,openai-fast", prompt: `${mark} completions`, max_tokens: 4 } },
+    };
+    for (const [name, { path, body }] of Object.entries(other)) {
+      const res = await fetch(`${gateway()}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      outcomes[name] = `${res.status} ${/gatewayctl guard/.test(text) ? "guard" : "litellm"}`;
+    }
+    expect(Object.fromEntries(Object.keys(other).map((k) => [k, outcomes[k]]))).toEqual({
+      "/v1/messages fallbacks": "403 guard",
+      "/v1/responses fallbacks": "403 guard",
+      "/v1/completions comma": "403 guard",
+    });
     expect(bodies(cloud).some((b) => b.includes(mark))).toBe(false);
     expect(bodies(ollama).some((b) => b.includes(mark))).toBe(false);
   }, 120_000);
