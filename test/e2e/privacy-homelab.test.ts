@@ -250,6 +250,21 @@ describe("a homelab gateway on the real LiteLLM", () => {
     });
     expect(bodies(cloud).some((b) => b.includes(mark))).toBe(false);
     expect(bodies(ollama).some((b) => b.includes(mark))).toBe(false);
+
+    // and ordinary requests on those endpoints pass the guard and are served locally
+    for (const [path, body] of [
+      ["/v1/messages", { model: "secure-core", max_tokens: 4, messages: [{ role: "user", content: "plain messages" }] }],
+      ["/v1/responses", { model: "secure-core", input: "plain responses" }],
+    ] as const) {
+      const res = await fetch(`${gateway()}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
+      expect(res.headers.get("x-litellm-model-id"), path).toBe("secure-core:llama");
+    }
   }, 120_000);
 
   it("with the local backend down, secure-core fails closed and routine-router falls back to the cloud recorder", async () => {
