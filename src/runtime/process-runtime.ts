@@ -4,12 +4,12 @@
  * `<stateDir>/process.json` (no secrets); its output is appended to `<stateDir>/gateway.log`.
  */
 import { constants } from "node:fs";
-import { access, appendFile, chmod, open, readFile, stat } from "node:fs/promises";
+import { access, appendFile, chmod, open, readFile, realpath, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { OperationError } from "../lib/errors.js";
 import { redact } from "../lib/output.js";
+import { packageRoot } from "../lib/package-root.js";
 import { fetchLitellmVersion, judgeLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
 import { expandPath } from "./paths.js";
 import { ensureStateDir, readDiskConfig, readState, removeState, writeState } from "./state.js";
@@ -98,9 +98,9 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-/** The project's own virtualenv, found relative to this module (dist/runtime or src/runtime). */
+/** The project's own virtualenv (scripts/setup-litellm.sh), beside gatewayctl's package.json. */
 export function projectLitellmBin(): string {
-  return fileURLToPath(new URL("../../.venv-litellm/bin/litellm", import.meta.url));
+  return join(packageRoot(), ".venv-litellm", "bin", "litellm");
 }
 
 /** `--litellm-bin`, else the project's `.venv-litellm`, else `litellm` on PATH. */
@@ -238,7 +238,11 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   const { policy } = req;
   const { bind, port } = policy.gateway;
   const baseUrl = localBaseUrl(bind, port);
-  const { logFile, configPath } = statePaths(req);
+  const { logFile } = statePaths(req);
+  // the runtime path is a symlink that sync swaps: resolve it once, so LiteLLM, its working directory and the
+  // guard (which reads route-map.json beside config.yaml) all see one generation even if a sync lands meanwhile
+  const generationDir = await realpath(req.runtimeDir);
+  const configPath = join(generationDir, "config.yaml");
   const progress = req.onProgress ?? (() => undefined);
 
   const problem = await portProblem(bind, port);
@@ -257,7 +261,7 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   // node's spawn (not execa): the child must inherit the log's file descriptor directly and outlive gatewayctl
   const { spawn } = await import("node:child_process");
   const child = spawn(bin, ["--config", configPath, "--host", bind, "--port", String(port)], {
-    cwd: req.runtimeDir,
+    cwd: generationDir,
     env: gatewayEnv(req.env),
     detached: true,
     stdio: ["ignore", log.fd, log.fd],

@@ -152,10 +152,12 @@ function parseFindOutput(buf: Buffer): { root?: SourceEntry; entries: SourceEntr
  * self-contained (only `require` and its argument). Messages: one JSON object a line on stdout.
  */
 function copierProgram(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const fs = require("node:fs") as typeof import("node:fs");
-  const pathMod = require("node:path") as typeof import("node:path");
-  const crypto = require("node:crypto") as typeof import("node:crypto");
+  // `node -e` puts require on globalThis; reaching it there (not as a bare `require`) keeps bundlers from
+  // rewriting the call into a helper that would not exist in the child
+  const load = (globalThis as unknown as { require: NodeJS.Require }).require;
+  const fs = load("node:fs") as typeof import("node:fs");
+  const pathMod = load("node:path") as typeof import("node:path");
+  const crypto = load("node:crypto") as typeof import("node:crypto");
   const params = JSON.parse(process.argv[process.argv.length - 1] ?? "{}") as {
     mode: "scan" | "copy";
     from: string;

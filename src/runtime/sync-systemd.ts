@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../lib/package-root.js";
 
 /** One argument quoted for systemd's command-line parser; `%` is a specifier there and must be doubled. */
 export function systemdQuote(arg: string): string {
@@ -26,8 +26,8 @@ export interface SystemdUnitOptions {
 }
 
 export async function renderSystemdUnit(opts: SystemdUnitOptions): Promise<string> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const template = await readFile(resolve(here, "..", "..", "templates", "gatewayctl.service"), "utf8");
+  const root = packageRoot();
+  const template = await readFile(resolve(root, "templates", "gatewayctl.service"), "utf8");
   const policy = resolve(opts.policyFile);
   let runtime = opts.runtime;
   if (!runtime) {
@@ -39,7 +39,7 @@ export async function renderSystemdUnit(opts: SystemdUnitOptions): Promise<strin
     }
   }
   const node = opts.node ?? process.execPath;
-  const cli = opts.cli ?? resolve(here, "..", "cli.js");
+  const cli = opts.cli ?? resolve(root, "dist", "cli.js");
   const dockerHost = opts.dockerHost ?? process.env.DOCKER_HOST;
   const env = runtime === "docker" && dockerHost ? `Environment=${systemdQuote(`DOCKER_HOST=${dockerHost}`)}\n` : "";
   const values: Record<string, string> = {

@@ -3,7 +3,7 @@
  * file, a bad master key, a port in use, a wrong litellm executable, a config the REAL LiteLLM cannot start
  * with, and a readiness timeout. Every refusal is checked to happen before LiteLLM runs (port closed, no log).
  */
-import { access, appendFile, chmod, readFile, readdir, writeFile } from "node:fs/promises";
+import { access, appendFile, chmod, readFile, readdir, realpath, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
@@ -218,7 +218,10 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     const r = await start("--litellm-bin", fake);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("error: LiteLLM exited with code 3 before it was ready");
-    expect(r.stderr).toContain(`  | this is not litellm; args: --config ${join(runtimeDir, "config.yaml")} --host 127.0.0.1 --port ${port}`);
+    // LiteLLM is given the generation the runtime symlink pointed at when it started, not the symlink itself
+    const generationDir = await realpath(runtimeDir);
+    expect(generationDir).not.toBe(runtimeDir);
+    expect(r.stderr).toContain(`  | this is not litellm; args: --config ${join(generationDir, "config.yaml")} --host 127.0.0.1 --port ${port}`);
     expect(r.stderr).toContain("  | key=***");
     expectNoSecrets(r);
     expect(await exists(join(stateDir, "process.json"))).toBe(false);

@@ -75,7 +75,7 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Live (non-zombie) processes whose command line contains `needle`. */
+/** Live (non-zombie) processes with an argument equal to `needle` or starting with it. */
 async function processesWith(needle: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir("/proc")) {
@@ -84,7 +84,7 @@ async function processesWith(needle: string): Promise<number[]> {
       const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
       const st = await readFile(`/proc/${entry}/stat`, "utf8");
       const state = st.slice(st.lastIndexOf(")") + 2, st.lastIndexOf(")") + 3);
-      if (state !== "Z" && cmdline.split("\0").includes(needle)) pids.push(Number(entry));
+      if (state !== "Z" && cmdline.split("\0").some((arg) => arg.startsWith(needle))) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -108,6 +108,8 @@ let port: number;
 let runtimeDir: string;
 let stateDir: string;
 let configPath: string;
+/** LiteLLM runs the generation the runtime symlink resolved to at start: any of them counts as "a gateway of this test". */
+let generationsDir: string;
 let secretsFile: string;
 let policy: Record<string, unknown> & { routes: Record<string, Record<string, unknown>> };
 const outputs: CliResult[] = [];
@@ -130,6 +132,7 @@ beforeAll(async () => {
   runtimeDir = join(tmp.dir, "rt");
   stateDir = join(tmp.dir, "rt.state");
   configPath = join(runtimeDir, "config.yaml");
+  generationsDir = `${runtimeDir}.generations/`;
   secretsFile = join(tmp.dir, "secrets.env");
   policy = {
     version: 1,
@@ -155,7 +158,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (tmp) {
     await runCli(["stop", "--runtime", "process", "--policy", join(tmp.dir, "gateway.policy.yaml")], { cwd: tmp.dir });
-    for (const pid of await processesWith(configPath)) process.kill(pid, "SIGKILL");
+    for (const pid of await processesWith(generationsDir)) process.kill(pid, "SIGKILL");
   }
   ollama?.server.close();
   await tmp?.cleanup();
@@ -183,7 +186,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
 
     const live = await fetch(`http://127.0.0.1:${port}/health/liveliness`);
     expect(live.status).toBe(200);
-    expect(await processesWith(configPath)).toEqual([firstPid]);
+    expect(await processesWith(generationsDir)).toEqual([firstPid]);
     expect((await stat(join(stateDir, "process.json"))).mode & 0o777).toBe(0o600);
     expect((await stat(join(stateDir, "gateway.log"))).mode & 0o777).toBe(0o600);
     // the generation it runs from is pinned against sync's retention
@@ -231,7 +234,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     const r = await gw(["start", "--runtime", "process"]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`gateway already running at http://127.0.0.1:${port} (process, pid ${firstPid}`);
-    expect(await processesWith(configPath)).toEqual([firstPid]);
+    expect(await processesWith(generationsDir)).toEqual([firstPid]);
   });
 
   it("logs --tail 5 prints the last five lines, redacting secret values", async () => {
@@ -287,7 +290,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     const pid = Number(m?.[1]);
     expect(pid).not.toBe(firstPid);
     expect(other.stdout).toContain(`(process, pid ${pid}`);
-    expect(await processesWith(configPath)).toEqual([pid]);
+    expect(await processesWith(generationsDir)).toEqual([pid]);
     const after = JSON.parse((await gw(["status", "--runtime", "process", "--json"])).stdout) as Record<string, unknown>;
     expect(after).toMatchObject({ state: "running", id: String(pid), upToDate: true, runningGeneration: 2, diskGeneration: 2 });
     expect(after.runningConfigHash).not.toBe(before.runningConfigHash);
@@ -299,7 +302,7 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gateway stopped \(process, pid \d+\)$/m);
     expect(await portOpen(port)).toBe(false);
-    expect(await processesWith(configPath)).toEqual([]);
+    expect(await processesWith(generationsDir)).toEqual([]);
     await expect(access(join(stateDir, "process.json"))).rejects.toThrow();
     await expect(access(join(stateDir, "pins", "process.json"))).rejects.toThrow();
     expect((await readFile(join(stateDir, "gateway.log"), "utf8")).length).toBeGreaterThan(0);
