@@ -117,16 +117,22 @@ export function renderClient(client: ClientName, routeMap: RouteMap, baseUrl: st
   }
 }
 
+/** Pure: every client's files (sorted by path) and which file uses which alias, rendering each client once. */
+export function renderClients(policy: Policy, routeMap: RouteMap): { files: GeneratedFile[]; usage: ClientAliasUsage[] } {
+  const baseUrl = gatewayBaseUrl(policy);
+  const renders = CLIENT_NAMES.map((c) => renderClient(c, routeMap, baseUrl));
+  return {
+    files: renders.flatMap((r) => r.files).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    usage: renders.flatMap((r) => r.usage),
+  };
+}
+
 /** Pure: every client config `build` writes under `clients/`, paths relative to the output dir, sorted by path. */
 export function renderClientFiles(policy: Policy, routeMap: RouteMap): GeneratedFile[] {
-  const baseUrl = gatewayBaseUrl(policy);
-  return CLIENT_NAMES.flatMap((c) => renderClient(c, routeMap, baseUrl).files).sort((a, b) =>
-    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
-  );
+  return renderClients(policy, routeMap).files;
 }
 
 /** Pure: which client file uses which alias, for routes.md. */
 export function clientAliasUsage(policy: Policy, routeMap: RouteMap): ClientAliasUsage[] {
-  const baseUrl = gatewayBaseUrl(policy);
-  return CLIENT_NAMES.flatMap((c) => renderClient(c, routeMap, baseUrl).usage);
+  return renderClients(policy, routeMap).usage;
 }

@@ -2,7 +2,7 @@ import type { LoadedPolicy } from "../policy/load-policy.js";
 import type { Policy } from "../policy/schema.js";
 import { PolicyError, type Diagnostic } from "../lib/errors.js";
 import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
-import { clientAliasUsage, renderClientFiles } from "../clients/index.js";
+import { renderClients } from "../clients/index.js";
 import { parseLiteLLMConfig } from "../privacy/parse-config.js";
 import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes, trustedLocalHosts } from "../privacy/prove.js";
 import { GUARD_MODULE, GUARD_MODULE_SOURCE } from "./guard-source.js";
@@ -82,20 +82,21 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
   const meta = generatedMeta(policy, file);
   const routeMap = toRouteMap(plan, generatedByLine(meta));
   const config = buildLiteLLMConfig(policy, plan);
+  const clients = renderClients(policy, routeMap);
   const files: GeneratedFile[] = [
     {
       path: "config.yaml",
       content: `${hashHeader(meta, "LiteLLM proxy config: one model group per route alias, explicit fallbacks only.")}${toYaml(config)}`,
     },
     { path: "docker-compose.yml", content: renderCompose(policy, plan.secretNames, meta) },
-    { path: "routes.md", content: renderRoutesMarkdown(policy, plan, clientAliasUsage(policy, routeMap), meta) },
+    { path: "routes.md", content: renderRoutesMarkdown(policy, plan, clients.usage, meta) },
     { path: ".env.example", content: renderEnvExample(policy, plan, meta) },
     { path: "route-map.json", content: `${JSON.stringify(routeMap, null, 2)}\n` },
     {
       path: `${GUARD_MODULE}.py`,
       content: `${hashHeader(meta, "Privacy guard loaded by litellm_settings.callbacks.")}${GUARD_MODULE_SOURCE}`,
     },
-    ...renderClientFiles(policy, routeMap),
+    ...clients.files,
   ];
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, config, routeMap, secretNames: plan.secretNames, warnings };

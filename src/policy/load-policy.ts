@@ -14,6 +14,7 @@ import {
   yamlProblems,
   type PositionedFinding,
 } from "./document-checks.js";
+import { parseCleanPolicy } from "./fast-path.js";
 import { formatPath, SourceLocator } from "./locate.js";
 import { checkPolicyRules, type Finding } from "./rules.js";
 import { PolicySchema, type Policy } from "./schema.js";
@@ -75,6 +76,13 @@ function isEmptyDocument(doc: Document): boolean {
 
 /** Parse and validate a policy text. Pure. Throws PolicyError listing every problem. */
 export function parsePolicy(source: string, file: string): { policy: Policy; warnings: Diagnostic[] } {
+  const clean = parseCleanPolicy(source);
+  if (clean) return { policy: clean, warnings: [] };
+  return parsePolicyWithPositions(source, file);
+}
+
+/** The thorough path: every problem and warning, each with file:line:column. Pure. */
+export function parsePolicyWithPositions(source: string, file: string): { policy: Policy; warnings: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const locator = new SourceLocator(doc, lineCounter);
