@@ -1,32 +1,16 @@
 import type { Command } from "commander";
+import { runtimeTargetFromFlags, withRuntimeTargetOptions } from "./runtime-target.js";
 
 export function registerStatus(program: Command): void {
-  program
-    .command("status")
-    .description("is the gateway running and healthy, and does it run the configuration on disk")
-    .option("--policy <file>", "policy file", "gateway.policy.yaml")
-    .option("--runtime <kind>", "docker or process (default: the policy's gateway.runtime)")
-    .option("--dir <dir>", "runtime directory (default: the policy's runtime.dir)")
+  withRuntimeTargetOptions(
+    program.command("status").description("is the gateway running and healthy, and does it run the configuration on disk"),
+  )
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>) => {
-      const { z } = await import("zod");
-      const { parseFlags, resolveRuntimeTarget, registerSecretsForRedaction } = await import("../runtime/start-gateway.js");
+      const { registerSecretsForRedaction } = await import("../runtime/start-gateway.js");
       const { getRuntime } = await import("../runtime/runtime.js");
       const { stdout, printJson } = await import("../lib/output.js");
-      const flags = parseFlags(
-        z.object({
-          policy: z.string().min(1),
-          runtime: z.enum(["docker", "process"]).optional(),
-          dir: z.string().min(1).optional(),
-          json: z.boolean().optional(),
-        }),
-        raw,
-      );
-      const target = await resolveRuntimeTarget({
-        policyFile: flags.policy,
-        ...(flags.runtime ? { runtime: flags.runtime } : {}),
-        ...(flags.dir ? { dir: flags.dir } : {}),
-      });
+      const { flags, target } = await runtimeTargetFromFlags<{ json?: boolean }>(raw, (z) => ({ json: z.boolean().optional() }));
       await registerSecretsForRedaction(target);
       const runtime = await getRuntime(target.kind);
       const s = await runtime.status(target.context);

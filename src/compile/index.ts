@@ -1,7 +1,7 @@
 import type { LoadedPolicy } from "../policy/load-policy.js";
 import type { Policy } from "../policy/schema.js";
 import { PolicyError, type Diagnostic } from "../lib/errors.js";
-import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
+import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import { renderClients } from "../clients/index.js";
 import { parseLiteLLMConfig } from "../privacy/parse-config.js";
 import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes, trustedLocalHosts } from "../privacy/prove.js";
@@ -22,15 +22,6 @@ export interface CompileOptions {
   policyFile: string;
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /** Refuse compromised LiteLLM releases; warn on releases with known auth bypasses. */
 export function checkLiteLLMVersion(version: string, file: string): Diagnostic[] {

@@ -8,3 +8,14 @@ export const FORBIDDEN_LITELLM_VERSIONS: readonly string[] = ["1.82.7", "1.82.8"
 export const MIN_SAFE_LITELLM_VERSION = "1.84.0";
 
 export const LITELLM_IMAGE = "ghcr.io/berriai/litellm";
+
+/** Compare dotted versions numerically (a `-rc.N` or `+build` tail counts as further parts): negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

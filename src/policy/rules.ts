@@ -4,7 +4,7 @@
  */
 import { isIP } from "node:net";
 import { classifyHost } from "../lib/hosts.js";
-import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
+import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import {
   CLOUD_VENDOR_TYPES,
   INTERNAL_GROUP_PREFIX,
@@ -49,16 +49,6 @@ export function isCloudVendor(backend: Backend): boolean {
   return CLOUD_VENDOR_TYPES.includes(backend.type);
 }
 
-/** Compare plain x.y.z versions: negative when a < b. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /** Run every cross-field rule; the policy has already passed the schema. */
 export function checkPolicyRules(policy: Policy, written: WrittenCheck): Finding[] {

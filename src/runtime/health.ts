@@ -3,7 +3,7 @@
  * free) are called. Never `/health`: it sends a real, billed request to every deployment.
  */
 import { OperationError } from "../lib/errors.js";
-import { FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
+import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 
 export interface HealthSnapshot {
   liveliness: boolean;
@@ -115,16 +115,6 @@ export async function waitForHealth(options: WaitForHealthOptions): Promise<Wait
   }
 }
 
-/** Compare dotted versions numerically: negative when a < b. */
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /**
  * What to make of the LiteLLM version a started gateway reports: `refuse` for a release that must never run
