@@ -362,7 +362,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     const validators = preloadValidators(opts.policy !== undefined);
     let copied: CopiedFile[];
     try {
-      copied = await copySource(from, staging, fileList, { timeoutMs });
+      copied = await copySource(from, staging, fileList, { timeoutMs, entries });
     } catch (err) {
       throw sourceError(from, err, current);
     }
