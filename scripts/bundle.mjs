@@ -8,6 +8,27 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * zod re-exports all of its ~60 message locales (`z.locales`, half a megabyte of source that every start-up would
+ * parse); gatewayctl speaks English and never touches `z.locales`, so that namespace keeps only `en` (which zod
+ * itself configures by importing en.js directly).
+ */
+function englishOnlyZodLocales() {
+  return {
+    name: "english-only-zod-locales",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+        /[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), "..", "locales", "en.js"), namespace: "zod-locales" } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+        contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+        resolveDir: dirname(args.path),
+        loader: "js",
+      }));
+    },
+  };
+}
 await rm(join(root, "dist", "chunks"), { recursive: true, force: true });
 await build({
   entryPoints: { cli: join(root, "src", "cli.ts") },
@@ -19,6 +40,7 @@ await build({
   platform: "node",
   target: "node20",
   external: ["dockerode"],
+  plugins: [englishOnlyZodLocales()],
   // bundled CommonJS dependencies call require(); give ESM output one
   banner: { js: 'import { createRequire as __gatewayctlCreateRequire } from "node:module"; const require = __gatewayctlCreateRequire(import.meta.url);' },
   legalComments: "linked",
