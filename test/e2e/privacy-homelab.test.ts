@@ -15,6 +15,7 @@ import type { RouteMap } from "../../src/compile/types.js";
 import type { ProbeReport } from "../../src/probe/types.js";
 import { ROOT, runCli, tempDir } from "../support/cli.js";
 import { startRecordingCloud, startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
+import { freePort } from "../support/net.js";
 
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-privacy-e2e-4f9a1c2b7d3e60aa";
@@ -30,14 +31,6 @@ let port: number;
 let routeMap: RouteMap;
 const env = { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: CLOUD_KEY };
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 function homelabPolicy(): Record<string, unknown> {
   return {

@@ -5,13 +5,12 @@
  */
 import { access, appendFile, chmod, readFile, readdir, realpath, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { CLI, ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { freePort, portOpen } from "../support/net.js";
 
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-failures-master-5c8e0a7d";
@@ -24,24 +23,7 @@ let secretsFile: string;
 let stateDir: string;
 let runtimeDir: string;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
-async function portOpen(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: "127.0.0.1", port: p });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
-}
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(

@@ -6,11 +6,12 @@
 import { execa } from "execa";
 import { access, appendFile, chmod, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { freePort, portOpen } from "../support/net.js";
 
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-lifecycle-master-9d2e41c7b05a";
@@ -56,24 +57,7 @@ async function startOllamaRecorder(): Promise<{ server: Server; url: string; req
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: "127.0.0.1", port });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
-}
 
 /** Live (non-zombie) processes with an argument equal to `needle` or starting with it. */
 async function processesWith(needle: string): Promise<number[]> {

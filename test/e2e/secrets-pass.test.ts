@@ -5,11 +5,11 @@
  */
 import { execa } from "execa";
 import { access, appendFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { freePort } from "../support/net.js";
 
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-pass-e2e-master-3b71d0c94f";
@@ -20,13 +20,6 @@ let port: number;
 let policyFile: string;
 const outputs: CliResult[] = [];
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function gw(args: string[]): Promise<CliResult> {
   const r = await runCli([...args, "--policy", policyFile], { cwd: tmp.dir, env, timeout: 180_000 });
