@@ -2,15 +2,15 @@
  * LiteLLM 1.108.7 never runs without the guard: when gatewayctl_guard.py or the route map it reads is missing from
  * the runtime directory, the REAL proxy fails at startup and `gatewayctl start --runtime process` reports it.
  */
-import { access, cp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, tempDir } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
 import { startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
+import { requireLitellm } from "../support/litellm.js";
+import { freePort } from "../support/net.js";
 
-const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const env = { LITELLM_MASTER_KEY: "sk-guard-load-3e8d1f0a9b" };
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -19,15 +19,10 @@ let policyFile: string;
 let port: number;
 
 beforeAll(async () => {
-  await access(LITELLM).catch(() => {
-    throw new Error(`${LITELLM} is missing: run scripts/setup-litellm.sh to install the pinned LiteLLM into .venv-litellm`);
-  });
+  await requireLitellm();
   ({ dir, cleanup } = await tempDir("gatewayctl-guard-load-"));
   ollama = await startRecordingOllama();
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
+  port = await freePort();
   policyFile = join(dir, "gateway.policy.yaml");
   await writeFile(
     policyFile,

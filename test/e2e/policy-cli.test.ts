@@ -4,21 +4,8 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { runCli, tempDir } from "../support/cli.js";
+import { BASE } from "../unit/policy-support.js";
 
-const BASE = `version: 1
-backends:
-  ollama: { type: ollama, url: "http://127.0.0.1:11434", location: local }
-  openai: { type: openai, apiKey: { secret: OPENAI_API_KEY }, location: cloud }
-models:
-  llama: { backend: ollama, name: "llama3.1:8b" }
-  mini: { backend: openai, name: gpt-4o-mini, price: { input: 0.15, output: 0.6 } }
-lanes:
-  private: { privacy: local-only, description: "Stays home" }
-  web: { privacy: cloud-allowed, description: "Anything" }
-routes:
-  secure-core: { lane: private, model: llama }
-  web-model: { lane: web, model: mini }
-`;
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -6,18 +6,18 @@
  * restarted once, on a hand-edited config; test order matters.
  */
 import { execa } from "execa";
-import { access, cp, readFile, writeFile } from "node:fs/promises";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteMap } from "../../src/compile/types.js";
 import type { ProbeReport } from "../../src/probe/types.js";
-import { ROOT, runCli, tempDir } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
 import { startRecordingCloud, startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
 import { freePort } from "../support/net.js";
+import { requireLitellm } from "../support/litellm.js";
 
-const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-privacy-e2e-4f9a1c2b7d3e60aa";
 const CLOUD_KEY = "sk-cloud-recorder-8c1d0e55f2";
 const PRIVATE_ROUTES = ["secure-core", "local-model"];
@@ -89,9 +89,7 @@ async function testRoutes(args: string[]): Promise<{ exitCode: number; report: P
 }
 
 beforeAll(async () => {
-  await access(LITELLM).catch(() => {
-    throw new Error(`${LITELLM} is missing: run scripts/setup-litellm.sh to install the pinned LiteLLM into .venv-litellm`);
-  });
+  await requireLitellm();
   ollama = await startRecordingOllama({ models: ["llama3.1:8b", "qwen2.5-coder:7b"] });
   cloud = await startRecordingCloud({ models: ["gpt-4o-mini", "gpt-4o"] });
   ({ dir, cleanup } = await tempDir("gatewayctl-privacy-"));

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import { CLI, ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { CLI, runCli, tempDir, type CliResult } from "../support/cli.js";
 import { freePort, portOpen } from "../support/net.js";
+import { requireLitellm } from "../support/litellm.js";
 
-const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-failures-master-5c8e0a7d";
 const OPENAI_KEY = "sk-failures-openai-77aa19f0";
 
@@ -74,11 +74,7 @@ async function expectNeverLaunched(): Promise<void> {
 }
 
 beforeAll(async () => {
-  try {
-    await access(LITELLM);
-  } catch {
-    throw new Error(`LiteLLM is not installed at ${LITELLM}: run scripts/setup-litellm.sh`);
-  }
+  await requireLitellm();
   tmp = await tempDir("gw-procfail-");
   port = await freePort();
   policyFile = join(tmp.dir, "gateway.policy.yaml");

@@ -10,10 +10,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { CLI, runCli, tempDir, type CliResult } from "../support/cli.js";
 import { freePort, portOpen } from "../support/net.js";
+import { requireLitellm } from "../support/litellm.js";
 
-const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-lifecycle-master-9d2e41c7b05a";
 
 interface RecordedRequest {
@@ -105,11 +105,7 @@ async function gw(args: string[], env: Record<string, string> = {}): Promise<Cli
 }
 
 beforeAll(async () => {
-  try {
-    await access(LITELLM);
-  } catch {
-    throw new Error(`LiteLLM is not installed at ${LITELLM}: run scripts/setup-litellm.sh`);
-  }
+  await requireLitellm();
   tmp = await tempDir("gw-proc-");
   ollama = await startOllamaRecorder();
   port = await freePort();

@@ -4,14 +4,14 @@
  * with it) and nowhere else: not in any output of gatewayctl, the state files, the log or the runtime files.
  */
 import { execa } from "execa";
-import { access, appendFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, tempDir, type CliResult } from "../support/cli.js";
+import { runCli, tempDir, type CliResult } from "../support/cli.js";
 import { freePort } from "../support/net.js";
+import { requireLitellm } from "../support/litellm.js";
 
-const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const MASTER_KEY = "sk-pass-e2e-master-3b71d0c94f";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -38,11 +38,7 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  try {
-    await access(LITELLM);
-  } catch {
-    throw new Error(`LiteLLM is not installed at ${LITELLM}: run scripts/setup-litellm.sh`);
-  }
+  await requireLitellm();
   for (const tool of ["pass", "gpg"]) {
     const r = await execa(tool, ["--version"], { reject: false });
     if (r.exitCode !== 0) throw new Error(`${tool} is required for this test: apt-get install -y pass gnupg`);

@@ -5,12 +5,12 @@
  */
 import { execa } from "execa";
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProbeReport } from "../../src/probe/types.js";
 import { runCli, tempDir } from "../support/cli.js";
+import { freePort } from "../support/net.js";
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -21,10 +21,7 @@ const env = { LITELLM_MASTER_KEY: "sk-test-routes-cli-5b7e19a0c4", CLOUD_API_KEY
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir("gatewayctl-test-routes-"));
   // a port nothing listens on: bind, read, close
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  deadPort = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
+  deadPort = await freePort();
   policyFile = join(dir, "gateway.policy.yaml");
   await writeFile(
     policyFile,
