@@ -1,5 +1,5 @@
 import { Document } from "yaml";
-import type { RouteMap, RoutePlan } from "../compile/types.js";
+import type { RouteMap, RoutePlan } from "../artifact/types.js";
 import { CLIENT_KEY_ENV, codingRoute, primaryPrice } from "./routes.js";
 
 /** aider: `.aider.conf.yml` (model `openai/<alias>`: aider needs the `openai/` prefix for an OpenAI-compatible server). */

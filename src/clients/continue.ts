@@ -1,5 +1,5 @@
 import { Document } from "yaml";
-import type { RouteMap } from "../compile/types.js";
+import type { RouteMap } from "../artifact/types.js";
 import { CLIENT_KEY_ENV, codingRoute, readableName } from "./routes.js";
 
 /** Continue (`config.yaml`, schema v1): one model per route alias, all through the gateway's OpenAI API. */

@@ -1,4 +1,4 @@
-import type { RouteMap } from "../compile/types.js";
+import type { RouteMap } from "../artifact/types.js";
 import { CLIENT_KEY_ENV, defaultRoute, privacyLabel } from "./routes.js";
 
 /** Shell exports for OpenAI SDKs and tools that read OPENAI_BASE_URL / OPENAI_API_KEY. Never a key value. */

@@ -2,7 +2,8 @@
  * Client configurations that point at the gateway and name only route aliases, never vendor model ids.
  * Everything exported here is pure (no I/O): `build` writes the files, `gatewayctl clients` prints or merges them.
  */
-import type { GeneratedFile, RouteMap } from "../compile/types.js";
+import type { GeneratedFile } from "../compile/types.js";
+import type { RouteMap } from "../artifact/types.js";
 import type { Policy } from "../policy/schema.js";
 import { renderAiderConfFile, renderAiderMetadataFile, aiderConfig } from "./aider.js";
 import { renderContinueFile } from "./continue.js";

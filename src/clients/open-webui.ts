@@ -1,4 +1,4 @@
-import type { RouteMap } from "../compile/types.js";
+import type { RouteMap } from "../artifact/types.js";
 import { CLIENT_KEY_ENV, defaultRoute, privateRoute } from "./routes.js";
 
 /**

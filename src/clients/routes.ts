@@ -1,4 +1,4 @@
-import type { RouteMap, RoutePlan } from "../compile/types.js";
+import type { RouteMap, RoutePlan } from "../artifact/types.js";
 
 /** The environment variable every client reads the gateway key from (a LiteLLM master or virtual key). */
 export const CLIENT_KEY_ENV = "LITELLM_API_KEY";

@@ -127,12 +127,13 @@ export function registerBuild(program: Command): void {
       const { join, resolve, relative } = await import("node:path");
       const { createHash } = await import("node:crypto");
       const { loadPolicy } = await import("../policy/load-policy.js");
-      const { buildGateway } = await import("../compile/index.js");
+      const { buildGateway, DEFAULT_OUT_DIR } = await import("../compile/index.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
 
       const loaded = await loadPolicy(policyFile);
-      const compiled = buildGateway(loaded);
-      const out = flags.data.out ? resolve(flags.data.out) : join(loaded.dir, "generated");
+      const out = flags.data.out ? resolve(flags.data.out) : join(loaded.dir, DEFAULT_OUT_DIR);
+      // compose resolves the policy's relative paths from the output directory
+      const compiled = buildGateway(loaded, { outDir: relative(loaded.dir, out) || "." });
       const shown = relative(process.cwd(), out) || ".";
       if (!json) for (const w of compiled.warnings) stderr(formatDiagnostic(w));
 
@@ -168,7 +169,7 @@ export function registerBuild(program: Command): void {
             cloudBackends: r.cloudBackends,
             maxPrice: r.maxPrice,
           })),
-          secrets: compiled.secretNames,
+          secrets: compiled.routeMap.gateway.secretNames,
           warnings: compiled.warnings,
           proof: { ok: proof.ok, guard: proof.guard, verdicts: proof.verdicts, warnings: proof.warnings },
         });
@@ -195,6 +196,6 @@ export function registerBuild(program: Command): void {
       for (const v of proof.verdicts) {
         stdout(`  ${v.alias.padEnd(24)} ${v.privacy.padEnd(13)} ${v.reachable.map((r) => `${r.id} (${r.location})`).join(", ")}`);
       }
-      stdout(`secrets needed: ${compiled.secretNames.join(", ")}`);
+      stdout(`secrets needed: ${compiled.routeMap.gateway.secretNames.join(", ")}`);
     });
 }

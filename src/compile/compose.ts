@@ -1,79 +1,71 @@
+import { isAbsolute, posix } from "node:path";
+import { COMPOSE_SERVICE, containerSpec, type ContainerSpec } from "../artifact/gateway.js";
+import type { GatewayFacts } from "../artifact/types.js";
 import type { Policy } from "../policy/schema.js";
-import { LITELLM_IMAGE } from "../lib/versions.js";
-import { CONTAINER_RUNTIME_DIR } from "./types.js";
 import type { GeneratedMeta } from "./header.js";
 import { hashHeader } from "./header.js";
-import { toYaml } from "./yaml-text.js";
+import { toYaml } from "../artifact/yaml.js";
 
-/** Port the proxy listens on inside the container; the policy port is the published one. */
-export const CONTAINER_PORT = 4000;
-export const COMPOSE_SERVICE = "litellm";
-
-export function gatewayImage(policy: Policy): string {
-  return policy.gateway.image ?? `${LITELLM_IMAGE}:${policy.gateway.litellmVersion}`;
+/**
+ * A path of the policy (relative to the policy's directory) as docker-compose must see it from the output
+ * directory, where it resolves relative paths. `~` and absolute paths stay as written.
+ */
+export function fromOutDir(path: string, outDir: string): string {
+  if (path.startsWith("~") || isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  const rel = posix.relative(posix.normalize(outDir.split("\\").join("/")), posix.normalize(path.split("\\").join("/")));
+  return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
-function publishedPort(bind: string, port: number): string {
-  const host = bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind;
-  return `${host}:${port}:${CONTAINER_PORT}`;
+function publishedPort(spec: ContainerSpec): string {
+  const ip = spec.publish.hostIp;
+  const host = ip.includes(":") && !ip.startsWith("[") ? `[${ip}]` : ip;
+  return `${host}:${spec.publish.hostPort}:${spec.publish.containerPort}`;
 }
 
-const HEALTHCHECK_SCRIPT = `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${CONTAINER_PORT}/health/liveliness', timeout=5)`;
-
-/** The compose service definition as data (also what the Docker runtime mirrors). */
-export function composeData(policy: Policy, secretNames: string[], meta: GeneratedMeta): Record<string, unknown> {
+/** The compose rendering of the one container specification. */
+export function composeData(spec: ContainerSpec, envFile: string | undefined): Record<string, unknown> {
+  const environment: Record<string, string | null> = { ...spec.fixedEnv };
   const service: Record<string, unknown> = {
-    image: gatewayImage(policy),
-    command: ["--config", `${CONTAINER_RUNTIME_DIR}/config.yaml`, "--port", String(CONTAINER_PORT)],
-    ports: [publishedPort(policy.gateway.bind, policy.gateway.port)],
-    // the runtime DIRECTORY, read-only, beside /app (mounting over /app breaks the image's entrypoint)
-    volumes: [`${policy.runtime.dir}:${CONTAINER_RUNTIME_DIR}:ro`],
+    image: spec.image,
+    command: spec.command,
+    ports: [publishedPort(spec)],
+    volumes: [`${spec.mount.source}:${spec.mount.target}:ro`],
   };
-  const environment: Record<string, string | null> = {
-    LITELLM_LOCAL_MODEL_COST_MAP: "True",
-    // PRODUCTION: the proxy does not load a stray .env from its working directory
-    LITELLM_MODE: "PRODUCTION",
-  };
-  if (policy.secrets.provider === "env-file" && policy.secrets.file) {
-    service.env_file = [policy.secrets.file];
-  } else {
-    // no secrets file: pass each secret through from the environment of whoever runs compose
-    for (const name of secretNames) environment[name] = null;
-  }
+  if (envFile) service.env_file = [envFile];
+  // without a secrets file each secret passes through from the environment of whoever runs compose
+  else for (const name of spec.secretEnv) environment[name] = null;
   service.environment = environment;
-  service.extra_hosts = ["host.docker.internal:host-gateway"];
+  service.extra_hosts = spec.extraHosts;
   service.healthcheck = {
-    test: ["CMD-SHELL", `python3 -c "${HEALTHCHECK_SCRIPT}" || exit 1`],
-    interval: "30s",
-    timeout: "10s",
-    retries: 3,
-    start_period: "40s",
+    test: spec.healthcheck.test,
+    interval: `${spec.healthcheck.intervalSeconds}s`,
+    timeout: `${spec.healthcheck.timeoutSeconds}s`,
+    retries: spec.healthcheck.retries,
+    start_period: `${spec.healthcheck.startPeriodSeconds}s`,
   };
-  service.restart = "unless-stopped";
-  service.labels = {
-    "io.gatewayctl.generated-by": meta.generator,
-    "io.gatewayctl.policy-file": meta.policyFile,
-    "io.gatewayctl.policy-sha256": meta.policyHash,
-    "io.gatewayctl.litellm-version": policy.gateway.litellmVersion,
-  };
+  service.restart = spec.restart;
+  service.labels = spec.labels;
   return { services: { [COMPOSE_SERVICE]: service } };
 }
 
-export function renderCompose(policy: Policy, secretNames: string[], meta: GeneratedMeta): string {
-  const secretsNote =
-    policy.secrets.provider === "env-file" && policy.secrets.file
-      ? `Secrets come from env_file ${policy.secrets.file} (the policy's secrets file, never the runtime directory).`
-      : `Secrets (${secretNames.join(", ")}) pass through from the environment; \`gatewayctl start\` resolves them for you.`;
+export function renderCompose(policy: Policy, facts: GatewayFacts, meta: GeneratedMeta, outDir: string): string {
+  const runtimeDir = fromOutDir(policy.runtime.dir, outDir);
+  const spec = containerSpec(facts, runtimeDir, meta.generator);
+  const envFile = policy.secrets.provider === "env-file" && policy.secrets.file ? fromOutDir(policy.secrets.file, outDir) : undefined;
+  const secretsNote = envFile
+    ? `Secrets come from env_file ${envFile} (the policy's secrets file, never the runtime directory).`
+    : `Secrets (${facts.secretNames.join(", ")}) pass through from the environment of docker-compose; \`gatewayctl start\` resolves them for you.`;
   const header = hashHeader(
     meta,
     [
-      "LiteLLM proxy for `docker compose up -d`.",
-      `The runtime directory ${policy.runtime.dir} (relative paths resolve against this file's directory, ~ against your home) is mounted read-only at ${CONTAINER_RUNTIME_DIR}.`,
+      "LiteLLM proxy for docker-compose: first `gatewayctl sync`, then `docker-compose -f docker-compose.yml up -d` from this directory",
+      "(`docker compose` with Compose v2). After a later sync, `docker-compose restart` serves the new generation.",
+      `The runtime's generations directory ${spec.mount.source} is mounted read-only at ${spec.mount.target}; LiteLLM reads ${spec.command[1]}.`,
       secretsNote,
-      ...(policy.gateway.runtime === "process"
+      ...(facts.runtime === "process"
         ? ["This policy runs LiteLLM as a process (gateway.runtime: process): loopback backend URLs in config.yaml are kept, and inside a container they would point at the container itself."]
         : []),
     ].join("\n# "),
   );
-  return `${header}${toYaml(composeData(policy, secretNames, meta))}`;
+  return `${header}${toYaml(composeData(spec, envFile))}`;
 }

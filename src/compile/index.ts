@@ -1,11 +1,12 @@
 import type { LoadedPolicy } from "../policy/load-policy.js";
 import type { Policy } from "../policy/schema.js";
 import { PolicyError, type Diagnostic } from "../lib/errors.js";
-import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
+import { artifactFromTexts } from "../artifact/read.js";
+import { proveArtifact } from "../artifact/prove.js";
+import { CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { toYaml } from "../artifact/yaml.js";
 import { renderClients } from "../clients/index.js";
-import { parseLiteLLMConfig } from "../privacy/parse-config.js";
-import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes, trustedLocalHosts } from "../privacy/prove.js";
-import { GUARD_MODULE, GUARD_MODULE_SOURCE } from "./guard-source.js";
+import { GUARD_MODULE_SOURCE } from "./guard-source.js";
 import { renderCompose } from "./compose.js";
 import { renderEnvExample } from "./env-example.js";
 import { generatedByLine, generatedMeta, hashHeader } from "./header.js";
@@ -13,42 +14,17 @@ import { buildLiteLLMConfig } from "./litellm-config.js";
 import { planGateway, toRouteMap } from "./route-map.js";
 import { renderRoutesMarkdown } from "./routes-md.js";
 import type { CompiledGateway, GeneratedFile } from "./types.js";
-import { toYaml } from "./yaml-text.js";
 
 export type { CompiledGateway, GeneratedFile } from "./types.js";
 
 export interface CompileOptions {
   /** the policy file as the user gave it; only its file name goes into generated files */
   policyFile: string;
+  /** the output directory relative to the policy's directory (default `generated`): compose resolves paths from there */
+  outDir?: string;
 }
 
-
-/** Refuse compromised LiteLLM releases; warn on releases with known auth bypasses. */
-export function checkLiteLLMVersion(version: string, file: string): Diagnostic[] {
-  if (FORBIDDEN_LITELLM_VERSIONS.includes(version)) {
-    throw new PolicyError(file, [
-      {
-        file,
-        path: "gateway.litellmVersion",
-        severity: "error",
-        message: `LiteLLM ${version} must never be run (compromised release / attack-chain incident)`,
-        hint: "pin the default release by removing litellmVersion, or pick another one",
-      },
-    ]);
-  }
-  if (/^\d+\.\d+\.\d+$/.test(version) && compareVersions(version, MIN_SAFE_LITELLM_VERSION) < 0) {
-    return [
-      {
-        file,
-        path: "gateway.litellmVersion",
-        severity: "warning",
-        message: `LiteLLM ${version} is older than ${MIN_SAFE_LITELLM_VERSION} and has published auth-bypass CVEs`,
-        hint: `use ${MIN_SAFE_LITELLM_VERSION} or later`,
-      },
-    ];
-  }
-  return [];
-}
+export const DEFAULT_OUT_DIR = "generated";
 
 /**
  * Policy → every generated file. Pure and deterministic: the same policy gives byte-identical files.
@@ -56,14 +32,14 @@ export function checkLiteLLMVersion(version: string, file: string): Diagnostic[]
  */
 export function compilePolicy(policy: Policy, options: CompileOptions): CompiledGateway {
   const file = options.policyFile;
-  const warnings = checkLiteLLMVersion(policy.gateway.litellmVersion, file);
+  const warnings: Diagnostic[] = [];
   const runtimeDir = policy.runtime.dir;
   if (!runtimeDir.startsWith("/") && !runtimeDir.startsWith("~") && !/^[A-Za-z]:[\\/]/.test(runtimeDir)) {
     warnings.push({
       file,
       path: "runtime.dir",
       severity: "warning",
-      message: `runtime.dir "${runtimeDir}" is relative: gatewayctl resolves it against the policy's directory, docker-compose against the compose file's`,
+      message: `runtime.dir "${runtimeDir}" is relative: gatewayctl resolves it against the policy's directory`,
       hint: "use an absolute path or one starting with ~/",
     });
   }
@@ -71,45 +47,43 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
   if (plan.problems.length > 0) throw new PolicyError(file, plan.problems.map((p) => ({ file, ...p })));
 
   const meta = generatedMeta(policy, file);
-  const routeMap = toRouteMap(plan, generatedByLine(meta));
+  const routeMap = toRouteMap(policy, plan, generatedByLine(meta));
   const config = buildLiteLLMConfig(policy, plan);
   const clients = renderClients(policy, routeMap);
   const files: GeneratedFile[] = [
     {
-      path: "config.yaml",
+      path: CONFIG_FILE,
       content: `${hashHeader(meta, "LiteLLM proxy config: one model group per route alias, explicit fallbacks only.")}${toYaml(config)}`,
     },
-    { path: "docker-compose.yml", content: renderCompose(policy, plan.secretNames, meta) },
+    { path: "docker-compose.yml", content: renderCompose(policy, routeMap.gateway, meta, options.outDir ?? DEFAULT_OUT_DIR) },
     { path: "routes.md", content: renderRoutesMarkdown(policy, plan, clients.usage, meta) },
     { path: ".env.example", content: renderEnvExample(policy, plan, meta) },
-    { path: "route-map.json", content: `${JSON.stringify(routeMap, null, 2)}\n` },
-    {
-      path: `${GUARD_MODULE}.py`,
-      content: `${hashHeader(meta, "Privacy guard loaded by litellm_settings.callbacks.")}${GUARD_MODULE_SOURCE}`,
-    },
+    { path: ROUTE_MAP_FILE, content: `${JSON.stringify(routeMap, null, 2)}\n` },
+    { path: GUARD_FILE, content: `${hashHeader(meta, "Privacy guard loaded by litellm_settings.callbacks.")}${GUARD_MODULE_SOURCE}` },
     ...clients.files,
   ];
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, config, routeMap, secretNames: plan.secretNames, warnings };
+  return { files, config, routeMap, warnings };
 }
 
 /**
- * Compile, then prove privacy on the emitted config.yaml text (the artifact, not the policy).
- * Throws PolicyError naming the alias and the full path of every leak; nothing should be written then.
+ * Compile, then prove the artifact as every later stage will read it: the emitted files parsed back through the
+ * artifact module and proven against their own route map. Throws PolicyError naming the alias and the full path of
+ * every leak; nothing should be written then.
  */
-export function buildGateway(loaded: LoadedPolicy): CompiledGateway {
-  const compiled = compilePolicy(loaded.policy, { policyFile: loaded.file });
-  const configFile = compiled.files.find((f) => f.path === "config.yaml")!;
-  const parsed = parseLiteLLMConfig(configFile.content, "config.yaml");
-  const proof = proveRoutes(parsed, expectationsFromRouteMap(compiled.routeMap, "policy"), {
-    guardPresent: true,
-    cloudDeploymentIds: cloudDeploymentIds(compiled.routeMap),
-    localHosts: trustedLocalHosts(compiled.routeMap),
+export function buildGateway(loaded: LoadedPolicy, options: { outDir?: string } = {}): CompiledGateway {
+  const compiled = compilePolicy(loaded.policy, { policyFile: loaded.file, ...(options.outDir !== undefined ? { outDir: options.outDir } : {}) });
+  const text = (path: string): string | undefined => compiled.files.find((f) => f.path === path)?.content;
+  const artifact = artifactFromTexts("generated", {
+    config: text(CONFIG_FILE)!,
+    routeMap: text(ROUTE_MAP_FILE)!,
+    modules: Object.fromEntries(compiled.routeMap.gateway.modules.map((m) => [m, text(`${m}.py`)])),
   });
+  const proof = proveArtifact(artifact, { source: "policy" });
   if (!proof.ok) {
-    throw new PolicyError(
-      loaded.file,
-      proof.leaks.map((leak) => ({
+    throw new PolicyError(loaded.file, [
+      ...proof.moduleProblems.map((message) => ({ file: loaded.file, severity: "error" as const, message: `build output incomplete: ${message}` })),
+      ...proof.leaks.map((leak) => ({
         file: loaded.file,
         path: `routes.${leak.alias}`,
         severity: "error" as const,
@@ -119,7 +93,7 @@ export function buildGateway(loaded: LoadedPolicy): CompiledGateway {
             ? "a local-only route may use only models on local backends; remove the cloud model from its fallbacks or move the route to a lane that allows cloud"
             : "a local-first route may reach only its own model and the fallbacks it lists",
       })),
-    );
+    ]);
   }
   const seen = new Set<string>();
   const warnings = [...loaded.warnings, ...compiled.warnings].filter((w) => {

@@ -1,7 +1,7 @@
 import type { Policy } from "../policy/schema.js";
-import { GUARD_CALLBACK } from "./guard-source.js";
+import { GUARD_CALLBACK } from "../artifact/types.js";
 import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
-import type { LiteLLMConfig } from "./types.js";
+import type { LiteLLMConfig } from "../artifact/types.js";
 
 /** Retries stay inside a model group (one deployment each); a small number keeps a dead backend from stalling the fallback. */
 export const NUM_RETRIES = 1;

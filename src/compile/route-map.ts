@@ -2,10 +2,8 @@ import { CLOUD_VENDOR_TYPES, INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../poli
 import type { Backend, Model, Policy, Price, Privacy } from "../policy/schema.js";
 import type { Diagnostic } from "../lib/errors.js";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
-import type { DeploymentInfo, RouteMap, RoutePlan } from "./types.js";
-
-/** Host a containerised proxy uses to reach a service on the Docker host (compose sets ExtraHosts host-gateway). */
-export const DOCKER_HOST_ALIAS = "host.docker.internal";
+import { DOCKER_HOST_ALIAS, gatewayFacts } from "../artifact/gateway.js";
+import type { DeploymentInfo, RouteMap, RoutePlan } from "../artifact/types.js";
 
 export const DEFAULT_API_BASE = {
   openai: "https://api.openai.com/v1",
@@ -222,9 +220,10 @@ export function planGateway(policy: Policy): GatewayPlan {
 }
 
 /** The route map as written to route-map.json: plain DeploymentInfo, no compiler-only fields. */
-export function toRouteMap(plan: GatewayPlan, generatedBy: string): RouteMap {
+export function toRouteMap(policy: Policy, plan: GatewayPlan, generatedBy: string): RouteMap {
   return {
     generatedBy,
+    gateway: gatewayFacts(policy, plan.secretNames),
     routes: plan.routes,
     deployments: plan.deployments.map((d) => ({
       id: d.id,

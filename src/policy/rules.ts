@@ -4,7 +4,7 @@
  */
 import { isIP } from "node:net";
 import { classifyHost } from "../lib/hosts.js";
-import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
+import { forbiddenVersionInTag, judgeLitellmVersion, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import {
   CLOUD_VENDOR_TYPES,
   INTERNAL_GROUP_PREFIX,
@@ -416,41 +416,24 @@ function checkGateway(policy: Policy, written: WrittenCheck): Finding[] {
   const g = policy.gateway;
   const versionAt: PathSegment[] = ["gateway", "litellmVersion"];
   const versionWhere = written(versionAt) ? "value" : "missing";
-  if (FORBIDDEN_LITELLM_VERSIONS.includes(g.litellmVersion)) {
+  const verdict = judgeLitellmVersion(g.litellmVersion);
+  if (verdict.refuse) {
+    out.push(finding("error", versionAt, versionWhere, verdict.refuse, "remove litellmVersion to use the version gatewayctl pins, or pin a newer release"));
+  }
+  for (const w of verdict.warnings) {
+    out.push(finding("warning", versionAt, versionWhere, w, `pin ${MIN_SAFE_LITELLM_VERSION} or newer, or remove litellmVersion to use the version gatewayctl pins`));
+  }
+  const bad = g.image !== undefined ? forbiddenVersionInTag(g.image) : undefined;
+  if (bad) {
     out.push(
       finding(
         "error",
-        versionAt,
-        versionWhere,
-        `LiteLLM ${g.litellmVersion} must never be run: that release is known to be compromised`,
-        "remove litellmVersion to use the version gatewayctl pins, or pin a newer release",
+        ["gateway", "image"],
+        "value",
+        `the image tag names LiteLLM ${bad}, a release known to be compromised`,
+        "remove image to use the pinned release, or use a newer tag",
       ),
     );
-  } else if (compareVersions(g.litellmVersion, MIN_SAFE_LITELLM_VERSION) < 0) {
-    out.push(
-      finding(
-        "warning",
-        versionAt,
-        versionWhere,
-        `LiteLLM ${g.litellmVersion} is older than ${MIN_SAFE_LITELLM_VERSION} and has published authentication-bypass vulnerabilities`,
-        `pin ${MIN_SAFE_LITELLM_VERSION} or newer, or remove litellmVersion to use the version gatewayctl pins`,
-      ),
-    );
-  }
-  if (g.image !== undefined) {
-    const tag = /:([^/:@]+)(?:@.*)?$/.exec(g.image)?.[1];
-    const bad = tag && FORBIDDEN_LITELLM_VERSIONS.find((v) => new RegExp(`(^|[^0-9.])${v.replace(/\./g, "\\.")}($|[^0-9.])`).test(tag));
-    if (bad) {
-      out.push(
-        finding(
-          "error",
-          ["gateway", "image"],
-          "value",
-          `the image tag names LiteLLM ${bad}, a release known to be compromised`,
-          "remove image to use the pinned release, or use a newer tag",
-        ),
-      );
-    }
   }
   const bind = g.bind.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
   const bindAt: PathSegment[] = ["gateway", "bind"];

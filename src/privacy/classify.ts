@@ -1,5 +1,5 @@
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
-import type { Location } from "../compile/types.js";
+import type { Location } from "../artifact/types.js";
 import { MECHANISMS, type Mechanism } from "./types.js";
 
 /** Provider prefixes that can talk to a self-hosted server: local only with an explicit api_base on a local host. */

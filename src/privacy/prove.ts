@@ -1,6 +1,5 @@
-import type { RouteMap } from "../compile/types.js";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
-import { GUARD_CALLBACK } from "../compile/guard-source.js";
+import { GUARD_CALLBACK } from "../artifact/types.js";
 import { classifyDeployment, isStrategyRouterModel, type ClassifyContext } from "./classify.js";
 import {
   MECHANISMS,
@@ -410,7 +409,8 @@ function leakMechanism(d: Deployment, steps: PathStep[]): Mechanism {
   return MECHANISMS.member;
 }
 
-function configHasGuard(root: Dict): boolean {
+export function configHasGuard(config: unknown): boolean {
+  const root = asDict(config);
   const ls = asDict(root.litellm_settings);
   const callbacks = Array.isArray(ls.callbacks) ? ls.callbacks : typeof ls.callbacks === "string" ? [ls.callbacks] : [];
   return callbacks.includes(GUARD_CALLBACK);
@@ -559,33 +559,4 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
   }
   warnings.push(...requestWarnings(guard));
   return { ok: leaks.length === 0, verdicts, leaks, warnings, guard };
-}
-
-/** Deployments a route map declares cloud (by their backend's `location`), for ProveOptions.cloudDeploymentIds. */
-export function cloudDeploymentIds(map: Pick<RouteMap, "deployments">): string[] {
-  return map.deployments.filter((d) => d.location === "cloud").map((d) => d.id);
-}
-
-/**
- * Hosts the policy trusts as local although they look public (`trustAsLocal: true` backends): the hosts of the route
- * map's local deployments that classify as public. For ProveOptions.localHosts.
- */
-export function trustedLocalHosts(map: Pick<RouteMap, "deployments">): string[] {
-  const hosts = new Set<string>();
-  for (const d of map.deployments) {
-    if (d.location !== "local") continue;
-    const host = hostOfUrl(d.apiBase);
-    if (host !== undefined && classifyHost(host) === "public") hosts.add(host.toLowerCase());
-  }
-  return [...hosts].sort();
-}
-
-/** Expectations for every route in a compiled route map. */
-export function expectationsFromRouteMap(map: RouteMap, source = "route-map.json"): RouteExpectation[] {
-  return map.routes.map((r) => ({
-    alias: r.alias,
-    privacy: r.privacy,
-    allowedDeploymentIds: [...r.allowedDeploymentIds],
-    source,
-  }));
 }

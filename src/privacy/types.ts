@@ -1,5 +1,5 @@
 import type { Privacy } from "../policy/schema.js";
-import type { Location } from "../compile/types.js";
+import type { Location } from "../artifact/types.js";
 
 /**
  * The names of the mechanisms that move a request from the model group it addressed to somewhere else

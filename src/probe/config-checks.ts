@@ -1,45 +1,24 @@
 /**
  * Checks of the runtime directory the local gateway runs from, before any request: the guard is configured and
  * intact, the mock-testing switch is off, and the privacy proof holds on the config.yaml actually there (so a
- * hand-edited runtime config is caught even when its primaries all answer). Pure: the caller reads the files.
+ * hand-edited runtime config is caught even when its primaries all answer). Pure: the caller reads the artifact.
  */
-import { parse as parseYaml } from "yaml";
-import { GUARD_CALLBACK, GUARD_MODULE_SOURCE } from "../compile/guard-source.js";
-import type { RouteMap } from "../compile/types.js";
-import { expectationsFromRouteMap, proveRoutes } from "../privacy/prove.js";
+import { proveArtifact } from "../artifact/prove.js";
+import type { Artifact } from "../artifact/read.js";
+import { GUARD_CALLBACK, GUARD_MODULE, MOCK_TESTING_SWITCH } from "../artifact/types.js";
+import { configHasGuard } from "../privacy/prove.js";
+import { GUARD_MODULE_SOURCE } from "../compile/guard-source.js";
 import type { CheckResult } from "./types.js";
 
-/** general_settings key that lets clients send mock_testing_* flags (LiteLLM 1.108 refuses them without it). */
-export const MOCK_TESTING_SWITCH = "dangerously_allow_mock_testing_request_params";
-
-export interface RuntimeFiles {
-  /** path of config.yaml, for messages */
-  configFile: string;
-  configText: string;
-  /** content of gatewayctl_guard.py, undefined when the file is missing */
-  guardText?: string;
-}
-
-export function checkRuntimeConfig(files: RuntimeFiles, map: RouteMap): CheckResult[] {
+/** The checks of a runtime artifact: guard loaded and intact, no mock-testing switch, the proof against its route map. */
+export function checkRuntimeArtifact(artifact: Artifact): CheckResult[] {
   const base = { kind: "config" as const };
-  let config: unknown;
-  try {
-    config = parseYaml(files.configText);
-  } catch (err) {
-    return [{ ...base, name: "config parse", status: "fail", message: `${files.configFile} is not valid YAML: ${(err as Error).message}` }];
-  }
-  if (!config || typeof config !== "object" || Array.isArray(config)) {
-    return [{ ...base, name: "config parse", status: "fail", message: `${files.configFile} is not a LiteLLM config (expected a mapping)` }];
-  }
-  const root = config as Record<string, unknown>;
-  const section = (k: string): Record<string, unknown> => {
-    const v = root[k];
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  };
+  const files = { configFile: artifact.configFile, guardText: artifact.modules.get(GUARD_MODULE) };
+  const map = artifact.routeMap;
+  const general = artifact.config.general_settings && typeof artifact.config.general_settings === "object" ? artifact.config.general_settings : {};
+  const guardConfigured = configHasGuard(artifact.config);
   const checks: CheckResult[] = [];
 
-  const callbacks = section("litellm_settings").callbacks;
-  const guardConfigured = Array.isArray(callbacks) ? callbacks.includes(GUARD_CALLBACK) : callbacks === GUARD_CALLBACK;
   if (!guardConfigured) {
     checks.push({
       ...base,
@@ -60,7 +39,7 @@ export function checkRuntimeConfig(files: RuntimeFiles, map: RouteMap): CheckRes
     checks.push({ ...base, name: "config guard", status: "pass", message: `the guard is configured and matches this gatewayctl` });
   }
 
-  if (section("general_settings")[MOCK_TESTING_SWITCH] === true) {
+  if (general[MOCK_TESTING_SWITCH] === true) {
     checks.push({
       ...base,
       name: "config mock-testing switch",
@@ -71,7 +50,7 @@ export function checkRuntimeConfig(files: RuntimeFiles, map: RouteMap): CheckRes
     checks.push({ ...base, name: "config mock-testing switch", status: "pass", message: `general_settings.${MOCK_TESTING_SWITCH} is off` });
   }
 
-  const proof = proveRoutes(config, expectationsFromRouteMap(map, "route map"), { guardPresent: guardConfigured && files.guardText !== undefined });
+  const proof = proveArtifact(artifact, { source: "route map" });
   // The proof classifies deployments by host; the route map knows where each one really is (a cloud provider can
   // sit behind a private address). Any deployment a protected route can reach beyond its allowed set is a
   // violation, whatever its host looks like.

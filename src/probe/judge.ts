@@ -2,7 +2,7 @@
  * Pure judgements over gateway answers: which deployment served (from response headers only, never the body),
  * and whether that is allowed for the route. No I/O here, so every rule is unit-tested directly.
  */
-import type { DeploymentInfo, RouteMap, RoutePlan } from "../compile/types.js";
+import type { DeploymentInfo, RouteMap, RoutePlan } from "../artifact/types.js";
 import { FORBIDDEN_LITELLM_VERSIONS } from "../lib/versions.js";
 import { errorMessage } from "./http.js";
 import type { CheckResult, GatewayResponse, ServedBy } from "./types.js";

@@ -3,7 +3,7 @@
  * prompt per route (serving deployment read from response headers only) and privacy probes on every protected
  * route. Requests run in parallel with a concurrency bound.
  */
-import type { DeploymentInfo, RouteMap, RoutePlan } from "../compile/types.js";
+import type { DeploymentInfo, RouteMap, RoutePlan } from "../artifact/types.js";
 import { judgeHealth, judgeModels, judgePrivacyProbe, judgeRouteResponse, type PrivacyMechanism } from "./judge.js";
 import { mapLimit, requestGateway } from "./http.js";
 import type { CheckResult, CheckStatus, ProbeReport, RouteRow } from "./types.js";

@@ -1,4 +1,4 @@
-import type { Location } from "../compile/types.js";
+import type { Location } from "../artifact/types.js";
 import type { Privacy } from "../policy/schema.js";
 
 /** What test-routes checks, in the order a person reads them. */

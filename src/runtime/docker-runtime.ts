@@ -1,68 +1,37 @@
 /**
  * The Docker runtime: LiteLLM in a container named `gatewayctl-<port>`, created through dockerode (never the
- * `docker` CLI).
+ * `docker` CLI), from the one container specification the artifact module derives (the same one
+ * docker-compose.yml renders).
  *
- * The runtime directory's *current generation* (the directory the `runtime` symlink resolves to when the
- * container is created) is bind-mounted read-only at /etc/gatewayctl/runtime. LiteLLM reads its config only at
- * start, so a container keeps the generation it started with; a sync changes the config hash, and the next
- * `gatewayctl start` recreates the container on the new generation. The mounted generation is pinned
- * (D.state/pins/docker.json) so sync's retention never deletes it while the container may restart on it (after a
- * reboot, with restart policy unless-stopped).
+ * The runtime's generations directory is bind-mounted read-only, and LiteLLM reads its config through the
+ * `current` link in it: a container that restarts (a reboot, restart policy unless-stopped) comes back on the
+ * generation sync last made live, the last known-good one. LiteLLM reads its config only at start, so a sync
+ * changes the config hash, and the next `gatewayctl start` recreates the container.
  *
  * The container is recreated only when the image, the config hash, the environment (a salted HMAC of names and
- * values, in a label; never the values) or the published address changed.
+ * values, in a label; never the values) or the published address changed. After it is ready, the LiteLLM
+ * version inside the image is read and judged like the process runtime's: a forbidden release is stopped.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { readFile, realpath } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
-import { CONTAINER_RUNTIME_DIR } from "../compile/types.js";
+import { CONTAINER_CONFIG_PATH, CONTAINER_GENERATIONS_DIR, LABELS, containerName, containerSpec, gatewayBaseUrl, publishLabel, type ContainerSpec } from "../artifact/gateway.js";
 import { OperationError } from "../lib/errors.js";
 import { redact } from "../lib/output.js";
 import { GATEWAYCTL_VERSION } from "../lib/version.js";
-import { LITELLM_IMAGE } from "../lib/versions.js";
-import type { Policy } from "../policy/schema.js";
+import { judgeLitellmVersion } from "../lib/versions.js";
 import { connectDocker, daemonMessage, dockerTarget, isNotFound } from "./docker-connect.js";
 import { demuxBuffer, LogLineDemuxer } from "./docker-logs.js";
-import { HealthWaitError, fetchLitellmVersion, probeHealth, waitForHealth } from "./health.js";
-import { ensureStateDir, readDiskConfig, removeState, writeState } from "./state.js";
-import { pinGeneration, unpinGeneration } from "./sync-generations.js";
+import { HealthWaitError, probeHealth, waitForHealth } from "./health.js";
+import { ensureStateDir, readDiskConfig, readState, removeState, writeState } from "./state.js";
+import { syncCurrentLink } from "./sync-generations.js";
 import type { GatewayRuntime, LogsRequest, RuntimeContext, RuntimeStatus, StartRequest, StartResult } from "./runtime.js";
 
 export const DOCKER_STATE_FILE = "docker.json";
 const SALT_FILE = "docker-env-salt";
-const CONTAINER_PORT = 4000;
 const LOG_TAIL_ON_FAILURE = 30;
 const STOP_TIMEOUT_SECONDS = 10;
-
-export const LABELS = {
-  managed: "gatewayctl.managed",
-  configHash: "gatewayctl.config-hash",
-  envHash: "gatewayctl.env-hash",
-  version: "gatewayctl.version",
-  generation: "gatewayctl.generation",
-  image: "gatewayctl.image",
-  publish: "gatewayctl.publish",
-  runtimeDir: "gatewayctl.runtime-dir",
-} as const;
-
-export function containerName(policy: Policy): string {
-  return `gatewayctl-${policy.gateway.port}`;
-}
-
-/** The image to run: the override, else the policy's gateway.image, else the pinned official image. */
-export function gatewayImage(policy: Policy, override?: string): string {
-  const image = override ?? policy.gateway.image ?? `${LITELLM_IMAGE}:${policy.gateway.litellmVersion}`;
-  // without a tag the Engine would pull every tag of the repository: name `latest` explicitly
-  const last = image.slice(image.lastIndexOf("/") + 1);
-  return last.includes(":") || last.includes("@") ? image : `${image}:latest`;
-}
-
-export function baseUrlFor(policy: Policy): string {
-  const bind = policy.gateway.bind;
-  const host = bind === "0.0.0.0" || bind === "" ? "127.0.0.1" : bind === "::" ? "::1" : bind;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${policy.gateway.port}`;
-}
 
 /** HMAC-SHA256 of the sorted `NAME=value` pairs with a per-install salt: tells a changed environment, reveals nothing. */
 export function envHash(env: Record<string, string>, salt: string): string {
@@ -95,18 +64,43 @@ async function readSaltValue(stateDir: string): Promise<string> {
   }
 }
 
-/** Healthcheck that works in the LiteLLM image (wget or python3) and in a busybox image (wget). */
-export const HEALTHCHECK = {
-  Test: [
-    "CMD-SHELL",
-    `wget -q -O /dev/null http://127.0.0.1:${CONTAINER_PORT}/health/liveliness || ` +
-      `python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${CONTAINER_PORT}/health/liveliness', timeout=4)" || exit 1`,
-  ],
-  Interval: 5_000_000_000,
-  Timeout: 5_000_000_000,
-  Retries: 3,
-  StartPeriod: 60_000_000_000,
-};
+/** The Engine's rendering of the spec's healthcheck (nanoseconds). */
+function engineHealthcheck(spec: ContainerSpec): Dockerode.HealthConfig {
+  const ns = (sec: number): number => sec * 1_000_000_000;
+  const h = spec.healthcheck;
+  return { Test: h.test, Interval: ns(h.intervalSeconds), Timeout: ns(h.timeoutSeconds), Retries: h.retries, StartPeriod: ns(h.startPeriodSeconds) };
+}
+
+/** The LiteLLM version installed in a running container (its Python package metadata), or undefined. */
+async function containerLitellmVersion(docker: Dockerode, id: string): Promise<string | undefined> {
+  try {
+    const exec = await docker.getContainer(id).exec({
+      Cmd: ["python3", "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolveP) => {
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => resolveP());
+      stream.on("error", () => resolveP());
+      setTimeout(resolveP, 20_000).unref();
+    });
+    const inspect = await exec.inspect();
+    if (inspect.ExitCode !== 0) return undefined;
+    const text = demuxBuffer(Buffer.concat(chunks)).trim();
+    return /^\d+\.\d+/.test(text) ? text.split("\n").pop()!.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A gateway container for this address that gatewayctl did not create (docker-compose up of the generated file). */
+async function findByLabels(docker: Dockerode, ctx: RuntimeContext): Promise<Dockerode.ContainerInfo | undefined> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.publish}=${publishLabel(ctx.facts)}`] } });
+  return list.sort((a, b) => (a.State === "running" ? -1 : 0) - (b.State === "running" ? -1 : 0))[0];
+}
 
 async function findContainer(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
   try {
@@ -204,17 +198,13 @@ interface DockerState {
   baseUrl: string;
   configHash: string;
   generation?: number;
-  mountedDir: string;
+  litellmVersion?: string;
   startedAt: string;
 }
 
-async function waitHealthy(
-  docker: Dockerode,
-  id: string,
-  req: StartRequest,
-  baseUrl: string,
-  progress: (l: string) => void,
-): Promise<string | undefined> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(docker: Dockerode, id: string, req: StartRequest, baseUrl: string, progress: (l: string) => void): Promise<void> {
   let aborted: string | undefined;
   let done = false;
   // a container that restarted once last month is fine; one that restarts while we wait is not
@@ -237,12 +227,11 @@ async function waitHealthy(
       } catch (err) {
         aborted = `the container disappeared (${daemonMessage(err)})`;
       }
-      await new Promise((r) => setTimeout(r, 400));
+      await sleep(400);
     }
   })();
   try {
-    const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => aborted });
-    return await fetchLitellmVersion(baseUrl, req.env[req.policy.gateway.masterKey.secret], health.readinessBody);
+    await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => aborted });
   } catch (err) {
     if (!(err instanceof HealthWaitError)) throw err;
     const tail = await containerLogTail(docker, id, LOG_TAIL_ON_FAILURE);
@@ -264,6 +253,28 @@ async function waitHealthy(
   }
 }
 
+/** Read the LiteLLM version in the container and judge it; a forbidden release is stopped and removed. */
+async function judgeContainerVersion(docker: Dockerode, id: string, req: StartRequest, image: string, progress: (l: string) => void): Promise<string | undefined> {
+  const version = await containerLitellmVersion(docker, id);
+  if (!version) {
+    progress(`warning: could not read the LiteLLM version inside ${image} (python3 importlib.metadata)`);
+    return undefined;
+  }
+  const verdict = judgeLitellmVersion(version, req.facts.litellmVersion);
+  if (verdict.refuse) {
+    const c = docker.getContainer(id);
+    await c.stop({ t: 2 }).catch(() => undefined);
+    await c.remove({ force: true }).catch(() => undefined);
+    await removeState(req.stateDir, DOCKER_STATE_FILE);
+    throw new OperationError(`${verdict.refuse}: the image ${image} carries it; stopped and removed the container again`, {
+      code: "LITELLM_FORBIDDEN_VERSION",
+      hint: "use the pinned release's image (scripts/build-litellm-image.sh builds one locally), or set gateway.image to a safe one",
+    });
+  }
+  for (const w of verdict.warnings) progress(`warning: ${w}`);
+  return version;
+}
+
 export function createDockerRuntime(): GatewayRuntime {
   return {
     kind: "docker",
@@ -271,38 +282,52 @@ export function createDockerRuntime(): GatewayRuntime {
     async start(req: StartRequest): Promise<StartResult> {
       const progress = req.onProgress ?? (() => undefined);
       const docker = await connectDocker();
-      const policy = req.policy;
-      const name = containerName(policy);
-      const image = gatewayImage(policy, req.image);
-      const baseUrl = baseUrlFor(policy);
-      const publish = `${policy.gateway.bind}:${policy.gateway.port}`;
+      const { facts } = req;
+      const name = containerName(facts);
+      const spec = containerSpec(facts, req.runtimeDir, `gatewayctl ${GATEWAYCTL_VERSION}`, req.image);
+      const image = spec.image;
+      const baseUrl = gatewayBaseUrl(facts.bind, facts.port);
+      const publish = publishLabel(facts);
       const salt = await readSaltValue(req.stateDir);
       const eh = envHash(req.env, salt);
-      let mountedDir: string;
-      try {
-        mountedDir = await realpath(req.runtimeDir);
-      } catch (err) {
-        throw new OperationError(`the runtime directory ${req.runtimeDir} does not exist`, { code: "RUNTIME_EMPTY", cause: err, hint: "run gatewayctl sync (or gatewayctl build) first" });
-      }
+      // the container reads through D.generations/current: make sure it names the live generation
+      await syncCurrentLink(req.runtimeDir);
 
       await removeStrays(docker, req.runtimeDir, name, progress);
       const existing = await findContainer(docker, name);
       const labels = labelsOf(existing);
-      if (existing && labels[LABELS.managed] !== "true") {
+      if (existing && labels[LABELS.creator] !== "gatewayctl") {
         throw new OperationError(`a container named ${name} exists and was not created by gatewayctl`, {
           code: "CONTAINER_CONFLICT",
-          hint: `remove or rename it (it holds the name gatewayctl uses for port ${policy.gateway.port}), or change gateway.port`,
+          hint: `remove or rename it (it holds the name gatewayctl uses for port ${facts.port}), or change gateway.port`,
         });
       }
       if (existing && labels[LABELS.runtimeDir] && labels[LABELS.runtimeDir] !== req.runtimeDir) {
         throw new OperationError(`container ${name} belongs to another runtime directory (${labels[LABELS.runtimeDir]})`, {
           code: "CONTAINER_CONFLICT",
-          hint: `two policies use port ${policy.gateway.port}: change gateway.port in one of them, or stop the other gateway first`,
+          hint: `two policies use port ${facts.port}: change gateway.port in one of them, or stop the other gateway first`,
+        });
+      }
+      const other = existing ? undefined : await findByLabels(docker, req);
+      if (other && other.State === "running") {
+        throw new OperationError(`another gateway container (${(other.Names[0] ?? other.Id).replace(/^\//, "")}, started by docker-compose?) publishes ${publish}`, {
+          code: "CONTAINER_CONFLICT",
+          hint: "stop it first (docker-compose down in the build output), or run only one of the two",
         });
       }
 
       let localId = await localImageId(docker, image);
       let action: StartResult["action"] = existing ? "recreated" : "started";
+      const state: DockerState = {
+        kind: "docker",
+        containerId: existing?.Id ?? "",
+        name,
+        image,
+        baseUrl,
+        configHash: req.configHash,
+        ...(req.generation !== undefined ? { generation: req.generation } : {}),
+        startedAt: existing?.State.StartedAt ?? new Date().toISOString(),
+      };
       if (existing) {
         const reasons: string[] = [];
         if (labels[LABELS.image] !== image) reasons.push(`image ${labels[LABELS.image] ?? "?"} -> ${image}`);
@@ -310,26 +335,16 @@ export function createDockerRuntime(): GatewayRuntime {
         if (labels[LABELS.configHash] !== req.configHash) reasons.push(`config ${(labels[LABELS.configHash] ?? "?").slice(0, 12)} -> ${req.configHash.slice(0, 12)}`);
         if (labels[LABELS.envHash] !== eh) reasons.push("environment (secrets) changed");
         if (labels[LABELS.publish] !== publish) reasons.push(`address ${labels[LABELS.publish] ?? "?"} -> ${publish}`);
+        if (existing.Mounts?.find((m) => m.Destination === CONTAINER_GENERATIONS_DIR) === undefined) reasons.push("runtime mount changed");
         if (reasons.length === 0) {
           if (!existing.State.Running) {
             progress(`starting the existing container ${name} (${existing.Id.slice(0, 12)}), unchanged`);
             await docker.getContainer(existing.Id).start();
             action = "started";
           }
-          const version = await waitHealthy(docker, existing.Id, req, baseUrl, progress);
-          if (labels[LABELS.generation]) await pinGeneration(req.runtimeDir, "docker", Number(labels[LABELS.generation]));
-          await writeState(req.stateDir, DOCKER_STATE_FILE, {
-            kind: "docker",
-            containerId: existing.Id,
-            name,
-            image,
-            baseUrl,
-            configHash: req.configHash,
-            ...(labels[LABELS.generation] ? { generation: Number(labels[LABELS.generation]) } : {}),
-            mountedDir: existing.Mounts?.find((m) => m.Destination === CONTAINER_RUNTIME_DIR)?.Source ?? mountedDir,
-            startedAt: existing.State.StartedAt,
-            ...(version ? { litellmVersion: version } : {}),
-          });
+          await waitHealthy(docker, existing.Id, req, baseUrl, progress);
+          const version = await judgeContainerVersion(docker, existing.Id, req, image, progress);
+          await writeState(req.stateDir, DOCKER_STATE_FILE, { ...state, startedAt: existing.State.StartedAt, ...(version ? { litellmVersion: version } : {}) });
           return { action: action === "started" ? "started" : "unchanged", baseUrl, id: existing.Id, configHash: req.configHash };
         }
         progress(`recreating container ${name}: ${reasons.join("; ")}`);
@@ -348,33 +363,33 @@ export function createDockerRuntime(): GatewayRuntime {
         });
       }
 
-      const env = Object.entries(req.env)
+      const env = Object.entries({ ...spec.fixedEnv, ...req.env })
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, v]) => `${k}=${v}`);
+      const port = `${spec.publish.containerPort}/tcp`;
       let container: Dockerode.Container;
       try {
         container = await docker.createContainer({
           name,
           Image: image,
-          Cmd: ["--config", `${CONTAINER_RUNTIME_DIR}/config.yaml`, "--port", String(CONTAINER_PORT)],
+          Cmd: spec.command,
           Env: env,
           Labels: {
-            [LABELS.managed]: "true",
+            ...spec.labels,
+            [LABELS.creator]: "gatewayctl",
             [LABELS.configHash]: req.configHash,
             [LABELS.envHash]: eh,
-            [LABELS.version]: GATEWAYCTL_VERSION,
             [LABELS.generation]: req.generation !== undefined ? String(req.generation) : "",
             [LABELS.image]: image,
-            [LABELS.publish]: publish,
             [LABELS.runtimeDir]: req.runtimeDir,
           },
-          ExposedPorts: { [`${CONTAINER_PORT}/tcp`]: {} },
-          Healthcheck: HEALTHCHECK,
+          ExposedPorts: { [port]: {} },
+          Healthcheck: engineHealthcheck(spec),
           HostConfig: {
-            Mounts: [{ Type: "bind", Source: mountedDir, Target: CONTAINER_RUNTIME_DIR, ReadOnly: true }],
-            PortBindings: { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: policy.gateway.bind, HostPort: String(policy.gateway.port) }] },
-            RestartPolicy: { Name: "unless-stopped" },
-            ExtraHosts: ["host.docker.internal:host-gateway"],
+            Mounts: [{ Type: "bind", Source: spec.mount.source, Target: spec.mount.target, ReadOnly: spec.mount.readOnly }],
+            PortBindings: { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] },
+            RestartPolicy: { Name: spec.restart },
+            ExtraHosts: spec.extraHosts,
           },
         });
       } catch (err) {
@@ -384,18 +399,8 @@ export function createDockerRuntime(): GatewayRuntime {
           hint: "the Docker daemon refused the container; the message above says why",
         });
       }
-      if (req.generation !== undefined) await pinGeneration(req.runtimeDir, "docker", req.generation);
-      const state: DockerState & { litellmVersion?: string } = {
-        kind: "docker",
-        containerId: container.id,
-        name,
-        image,
-        baseUrl,
-        configHash: req.configHash,
-        ...(req.generation !== undefined ? { generation: req.generation } : {}),
-        mountedDir,
-        startedAt: new Date().toISOString(),
-      };
+      state.containerId = container.id;
+      state.startedAt = new Date().toISOString();
       await writeState(req.stateDir, DOCKER_STATE_FILE, state);
       try {
         await container.start();
@@ -409,8 +414,9 @@ export function createDockerRuntime(): GatewayRuntime {
             : "the Docker daemon refused to start the container; the message above says why",
         });
       }
-      progress(`started container ${name} (${container.id.slice(0, 12)}) from ${image}, runtime ${mountedDir} mounted read-only at ${CONTAINER_RUNTIME_DIR}`);
-      const version = await waitHealthy(docker, container.id, req, baseUrl, progress);
+      progress(`started container ${name} (${container.id.slice(0, 12)}) from ${image}, ${spec.mount.source} mounted read-only at ${spec.mount.target} (config ${CONTAINER_CONFIG_PATH})`);
+      await waitHealthy(docker, container.id, req, baseUrl, progress);
+      const version = await judgeContainerVersion(docker, container.id, req, image, progress);
       if (version) state.litellmVersion = version;
       await writeState(req.stateDir, DOCKER_STATE_FILE, state);
       return { action, baseUrl, id: container.id, configHash: req.configHash };
@@ -418,11 +424,14 @@ export function createDockerRuntime(): GatewayRuntime {
 
     async stop(ctx: RuntimeContext): Promise<{ stopped: boolean; id?: string }> {
       const docker = await connectDocker();
-      const name = containerName(ctx.policy);
+      const name = containerName(ctx.facts);
       const info = await findContainer(docker, name);
-      if (!info || labelsOf(info)[LABELS.managed] !== "true") {
+      if (!info || labelsOf(info)[LABELS.creator] !== "gatewayctl") {
         await removeState(ctx.stateDir, DOCKER_STATE_FILE);
-        await unpinGeneration(ctx.runtimeDir, "docker");
+        const other = await findByLabels(docker, ctx);
+        if (other?.State === "running") {
+          ctx.onProgress?.(`container ${(other.Names[0] ?? other.Id).replace(/^\//, "")} serves this gateway but was started by docker-compose: stop it with docker-compose down`);
+        }
         return { stopped: false };
       }
       const c = docker.getContainer(info.Id);
@@ -438,48 +447,60 @@ export function createDockerRuntime(): GatewayRuntime {
         if (!isNotFound(err)) throw new OperationError(`cannot remove the stopped container ${name}: ${daemonMessage(err)}`, { code: "DOCKER_FAILED", cause: err, hint: "remove it by hand" });
       });
       await removeState(ctx.stateDir, DOCKER_STATE_FILE);
-      await unpinGeneration(ctx.runtimeDir, "docker");
       return { stopped: wasRunning, id: info.Id.slice(0, 12) };
     },
 
     async status(ctx: RuntimeContext): Promise<RuntimeStatus> {
       const docker = await connectDocker();
-      const name = containerName(ctx.policy);
-      const baseUrl = baseUrlFor(ctx.policy);
+      const baseUrl = gatewayBaseUrl(ctx.facts.bind, ctx.facts.port);
       const disk = await readDiskConfig(ctx.runtimeDir);
       const diskPart = {
         ...(disk ? { diskConfigHash: disk.hash } : {}),
         ...(disk?.generation !== undefined ? { diskGeneration: disk.generation } : {}),
       };
-      const info = await findContainer(docker, name);
-      if (!info || labelsOf(info)[LABELS.managed] !== "true") return { kind: "docker", state: "missing", baseUrl, ...diskPart };
+      let info = await findContainer(docker, containerName(ctx.facts));
+      let startedBy: "gatewayctl" | "docker-compose" = "gatewayctl";
+      if (!info || labelsOf(info)[LABELS.creator] !== "gatewayctl") {
+        const other = await findByLabels(docker, ctx);
+        info = other ? await findContainer(docker, other.Id) : undefined;
+        startedBy = "docker-compose";
+      }
+      if (!info) return { kind: "docker", state: "missing", baseUrl, ...diskPart };
       const labels = labelsOf(info);
       const gen = labels[LABELS.generation] ? Number(labels[LABELS.generation]) : undefined;
+      const saved = startedBy === "gatewayctl" ? await readState<DockerState>(ctx.stateDir, DOCKER_STATE_FILE).catch(() => undefined) : undefined;
+      const version = saved?.containerId === info.Id ? saved.litellmVersion : undefined;
       const common = {
         kind: "docker" as const,
         id: info.Id,
         baseUrl,
+        startedBy,
         image: labels[LABELS.image] ?? info.Config.Image,
         ...(labels[LABELS.configHash] ? { runningConfigHash: labels[LABELS.configHash] } : {}),
         ...(gen !== undefined ? { runningGeneration: gen } : {}),
         ...diskPart,
         startedAt: info.State.StartedAt,
+        ...(version ? { litellmVersion: version } : {}),
       };
-      if (!info.State.Running) return { ...common, state: "stopped" };
+      if (!info.State.Running) return { ...common, state: info.State.ExitCode === 0 ? "stopped" : "crashed", exitCode: info.State.ExitCode };
       const health = await probeHealth(baseUrl);
       const dockerHealth = info.State.Health?.Status;
       const state: RuntimeStatus["state"] =
         health.liveliness && health.readiness ? "running" : dockerHealth === "starting" || dockerHealth === undefined ? "starting" : "unhealthy";
-      const version = typeof health.readinessBody?.litellm_version === "string" ? health.readinessBody.litellm_version : undefined;
-      return { ...common, state, health: { liveliness: health.liveliness, readiness: health.readiness }, ...(version ? { litellmVersion: version } : {}) };
+      const reported = typeof health.readinessBody?.litellm_version === "string" ? health.readinessBody.litellm_version : undefined;
+      return { ...common, state, health: { liveliness: health.liveliness, readiness: health.readiness }, ...(reported ? { litellmVersion: reported } : {}) };
     },
 
     async logs(req: LogsRequest): Promise<void> {
       const docker = await connectDocker();
-      const name = containerName(req.policy);
-      const info = await findContainer(docker, name);
+      const name = containerName(req.facts);
+      let info = await findContainer(docker, name);
       if (!info) {
-        throw new OperationError(`there is no gateway container ${name}`, { code: "NOT_RUNNING", hint: "start it with gatewayctl start --runtime docker" });
+        const other = await findByLabels(docker, req);
+        info = other ? await findContainer(docker, other.Id) : undefined;
+      }
+      if (!info) {
+        throw new OperationError(`there is no gateway container ${name}`, { code: "NOT_RUNNING", hint: "start it with gatewayctl start" });
       }
       const c = docker.getContainer(info.Id);
       const tail = req.tail !== undefined ? { tail: req.tail } : {};

@@ -3,7 +3,6 @@
  * free) are called. Never `/health`: it sends a real, billed request to every deployment.
  */
 import { OperationError } from "../lib/errors.js";
-import { compareVersions, FORBIDDEN_LITELLM_VERSIONS, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 
 export interface HealthSnapshot {
   liveliness: boolean;
@@ -113,21 +112,4 @@ export async function waitForHealth(options: WaitForHealthOptions): Promise<Wait
     }
     await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)));
   }
-}
-
-
-/**
- * What to make of the LiteLLM version a started gateway reports: `refuse` for a release that must never run
- * (compromised on PyPI or with a published attack chain), warnings for one older than the safe minimum or
- * different from the policy's pin.
- */
-export function judgeLitellmVersion(version: string | undefined, pinned: string): { refuse?: string; warnings: string[] } {
-  if (!version) return { warnings: ["could not read the LiteLLM version from /health/readiness/details"] };
-  if (FORBIDDEN_LITELLM_VERSIONS.includes(version)) {
-    return { refuse: `LiteLLM ${version} must never run (a compromised or attacked release)`, warnings: [] };
-  }
-  const warnings: string[] = [];
-  if (compareVersions(version, MIN_SAFE_LITELLM_VERSION) < 0) warnings.push(`LiteLLM ${version} is older than ${MIN_SAFE_LITELLM_VERSION} and has published auth-bypass CVEs`);
-  if (version !== pinned) warnings.push(`LiteLLM ${version} runs, but the policy pins ${pinned} (gateway.litellmVersion)`);
-  return { warnings };
 }

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { dirname, basename, join, resolve } from "node:path";
+import { generationsDirOf } from "../artifact/gateway.js";
 
 /** Expand a leading `~/` and resolve relative paths against `base`. */
 export function expandPath(p: string, base: string = process.cwd()): string {
@@ -23,11 +24,12 @@ export interface RuntimePaths {
 }
 
 export function runtimePaths(dir: string): RuntimePaths {
+  // the generations directory name is the artifact module's (compose mounts it too)
   const parent = dirname(dir);
   const name = basename(dir);
   return {
     dir,
-    generations: join(parent, `${name}.generations`),
+    generations: generationsDirOf(join(parent, name)),
     stateDir: join(parent, `${name}.state`),
     lock: join(parent, `${name}.lock`),
   };

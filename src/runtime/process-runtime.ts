@@ -10,7 +10,9 @@ import { delimiter, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
 import { redact } from "../lib/output.js";
 import { packageRoot } from "../lib/package-root.js";
-import { fetchLitellmVersion, judgeLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
+import { gatewayBaseUrl, GATEWAY_ENV } from "../artifact/gateway.js";
+import { judgeLitellmVersion } from "../lib/versions.js";
+import { fetchLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
 import { expandPath } from "./paths.js";
 import { ensureStateDir, readDiskConfig, readState, removeState, writeState } from "./state.js";
 import { pinGeneration, unpinGeneration } from "./sync-generations.js";
@@ -66,14 +68,14 @@ const INHERITED_ENV = [
 /** Variables LiteLLM honours as default API bases: never passed, whatever their source. */
 export const DROPPED_ENV = ["OPENAI_API_BASE", "OPENAI_BASE_URL", "OLLAMA_API_BASE"];
 
-/** The environment the gateway process gets: a few inherited variables, then the request's (secrets, switches). */
+/** The environment the gateway process gets: a few inherited variables, the fixed gateway switches, then the request's (secrets). */
 export function gatewayEnv(extra: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of INHERITED_ENV) {
     const v = from[k];
     if (v !== undefined) env[k] = v;
   }
-  Object.assign(env, extra);
+  Object.assign(env, GATEWAY_ENV, extra);
   env.PYTHONUNBUFFERED = "1";
   // the runtime directory is a read-only generation: no __pycache__ for the guard module in it
   env.PYTHONDONTWRITEBYTECODE = "1";
@@ -81,11 +83,6 @@ export function gatewayEnv(extra: Record<string, string>, from: NodeJS.ProcessEn
   return env;
 }
 
-/** http URL a client on this machine uses for a gateway bound to `bind`. */
-export function localBaseUrl(bind: string, port: number): string {
-  const host = bind === "0.0.0.0" || bind === "" ? "127.0.0.1" : bind === "::" ? "::1" : bind;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
 
 async function isExecutable(file: string): Promise<boolean> {
   try {
@@ -235,9 +232,8 @@ async function runningState(ctx: RuntimeContext): Promise<{ state?: ProcessState
 }
 
 async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
-  const { policy } = req;
-  const { bind, port } = policy.gateway;
-  const baseUrl = localBaseUrl(bind, port);
+  const { bind, port } = req.facts;
+  const baseUrl = gatewayBaseUrl(bind, port);
   const { logFile } = statePaths(req);
   // the runtime path is a symlink that sync swaps: resolve it once, so LiteLLM, its working directory and the
   // guard (which reads route-map.json beside config.yaml) all see one generation even if a sync lands meanwhile
@@ -307,9 +303,9 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   process.once("SIGTERM", onSignal);
   try {
     const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => interrupted ?? exited });
-    const masterKey = req.env[policy.gateway.masterKey.secret];
+    const masterKey = req.env[req.facts.masterKeySecret];
     const version = await fetchLitellmVersion(baseUrl, masterKey, health.readinessBody);
-    const verdict = judgeLitellmVersion(version, policy.gateway.litellmVersion);
+    const verdict = version ? judgeLitellmVersion(version, req.facts.litellmVersion) : { warnings: ["could not read the LiteLLM version from /health/readiness/details"] };
     if (verdict.refuse) {
       await terminateGroup(pid, 3_000);
       await removeState(req.stateDir, PROCESS_STATE_FILE);
@@ -357,7 +353,7 @@ export function createProcessRuntime(): GatewayRuntime {
       const { state, running } = await runningState(req);
       let action: StartResult["action"] = "started";
       if (state && running) {
-        const same = state.configHash === req.configHash && state.port === req.policy.gateway.port && state.bind === req.policy.gateway.bind;
+        const same = state.configHash === req.configHash && state.port === req.facts.port && state.bind === req.facts.bind;
         if (same) {
           const health = await probeHealth(state.baseUrl);
           if (health.liveliness && health.readiness) {
@@ -367,7 +363,7 @@ export function createProcessRuntime(): GatewayRuntime {
         } else if (state.configHash !== req.configHash) {
           progress(`configuration changed (${state.configHash.slice(0, 12)} -> ${req.configHash.slice(0, 12)}): restarting the gateway (pid ${state.pid})`);
         } else {
-          progress(`address changed (${state.bind}:${state.port} -> ${req.policy.gateway.bind}:${req.policy.gateway.port}): restarting the gateway (pid ${state.pid})`);
+          progress(`address changed (${state.bind}:${state.port} -> ${req.facts.bind}:${req.facts.port}): restarting the gateway (pid ${state.pid})`);
         }
         await terminateGroup(state.pid);
         await removeState(req.stateDir, PROCESS_STATE_FILE);
@@ -399,11 +395,13 @@ export function createProcessRuntime(): GatewayRuntime {
       const base: RuntimeStatus = {
         kind: "process",
         state: "stopped",
-        baseUrl: state?.baseUrl ?? localBaseUrl(ctx.policy.gateway.bind, ctx.policy.gateway.port),
+        baseUrl: state?.baseUrl ?? gatewayBaseUrl(ctx.facts.bind, ctx.facts.port),
         ...(disk ? { diskConfigHash: disk.hash } : {}),
         ...(disk?.generation !== undefined ? { diskGeneration: disk.generation } : {}),
       };
-      if (!state || !running) return base;
+      if (!state) return base;
+      // a state file whose process is gone: it died (killed, crashed) rather than being stopped by gatewayctl stop
+      if (!running) return { ...base, state: "crashed", id: String(state.pid), runningConfigHash: state.configHash, startedAt: state.startedAt };
       const health = await probeHealth(state.baseUrl);
       return {
         ...base,

@@ -1,10 +1,11 @@
-import type { Policy } from "../policy/schema.js";
+import type { GatewayFacts, RuntimeKind } from "../artifact/types.js";
 
-/** One interface, two implementations: the Docker Engine (dockerode) and a local process (execa). */
-export type RuntimeKind = "docker" | "process";
+export type { RuntimeKind } from "../artifact/types.js";
 
+/** One interface, two implementations: the Docker Engine (dockerode) and a local process. */
 export interface RuntimeContext {
-  policy: Policy;
+  /** the gateway as the runtime artifact describes it (address, image, master key name, pinned version) */
+  facts: GatewayFacts;
   /** absolute path of the live runtime directory (contains config.yaml) */
   runtimeDir: string;
   /** absolute path of the state directory (runtimePaths(dir).stateDir) */
@@ -21,7 +22,7 @@ export interface StartRequest extends RuntimeContext {
   /** generation number of the runtime directory, when sync knows it */
   generation?: number;
   timeoutMs: number;
-  /** docker: image override (tests build a local one); process: path of the litellm executable */
+  /** docker: image override (default: the artifact's image); process: path of the litellm executable */
   image?: string;
   litellmBin?: string;
 }
@@ -37,7 +38,11 @@ export interface StartResult {
 
 export interface RuntimeStatus {
   kind: RuntimeKind;
-  state: "running" | "stopped" | "unhealthy" | "starting" | "missing";
+  /** crashed: it exited with an error (killed, OOM, LiteLLM died) rather than being stopped */
+  state: "running" | "stopped" | "crashed" | "unhealthy" | "starting" | "missing";
+  exitCode?: number;
+  /** docker: who created the container */
+  startedBy?: "gatewayctl" | "docker-compose";
   id?: string;
   baseUrl: string;
   health?: { liveliness: boolean; readiness: boolean };

@@ -5,6 +5,7 @@
  *   D.generations/gen-00000N/ a complete generation: the files plus `.gatewayctl-manifest.json`
  *   D.generations/.staging-*  a generation being built (removed by the next sync when its writer died)
  *   D.generations/.trash-*    a generation being deleted
+ *   D.generations/current     a symlink to the live generation (what the container mounts and reads through)
  *   D.lock                    the sync lock
  *
  * A generation directory only ever gets its final name once it is complete and flushed, and `D` only ever
@@ -16,6 +17,7 @@ import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, syml
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
+import { CURRENT_LINK } from "../artifact/gateway.js";
 import { runtimePaths } from "./paths.js";
 
 export const MANIFEST_NAME = ".gatewayctl-manifest.json";
@@ -150,18 +152,39 @@ export async function fsyncDir(path: string): Promise<void> {
   }
 }
 
-/** Point D at generation `n` with one rename(2) of a fresh symlink over D. */
-export async function switchTo(dir: string, n: number): Promise<void> {
-  const { generations } = runtimePaths(dir);
-  const target = join(basename(generations), generationName(n));
-  const tmp = join(dirname(dir), `.${basename(dir)}.link-${process.pid}-${randomBytes(4).toString("hex")}`);
+/** Replace `link` with a symlink to `target` in one rename(2). */
+async function relink(link: string, target: string): Promise<void> {
+  const tmp = join(dirname(link), `.${basename(link)}.link-${process.pid}-${randomBytes(4).toString("hex")}`);
   await symlink(target, tmp);
   try {
-    await rename(tmp, dir);
+    await rename(tmp, link);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Make `D.generations/current` point at the generation D points at (the container reads its config through that
+ * link, so a restart serves the live generation). No-op when it already does.
+ */
+export async function syncCurrentLink(dir: string): Promise<void> {
+  const state = await readGenerationState(dir);
+  if (state.kind !== "symlink" || state.current === undefined) return;
+  const link = join(runtimePaths(dir).generations, CURRENT_LINK);
+  const want = generationName(state.current);
+  const have = await readlink(link).catch(() => undefined);
+  if (have !== want) await relink(link, want);
+}
+
+/**
+ * Point D at generation `n` with one rename(2) of a fresh symlink over D, and `D.generations/current` at it first
+ * (both only ever point at complete generations).
+ */
+export async function switchTo(dir: string, n: number): Promise<void> {
+  const { generations } = runtimePaths(dir);
+  await relink(join(generations, CURRENT_LINK), generationName(n));
+  await relink(dir, join(basename(generations), generationName(n)));
   await fsyncDir(dirname(dir));
 }
 
@@ -174,6 +197,7 @@ export async function cleanLeftovers(dir: string): Promise<void> {
   try {
     for (const name of await readdir(generations)) {
       if (name.startsWith(".staging-") || name.startsWith(".trash-")) await rm(join(generations, name), { recursive: true, force: true });
+      else if (name.startsWith(`.${CURRENT_LINK}.link-`)) await unlink(join(generations, name)).catch(() => undefined);
       else if (GEN_RE.test(name)) {
         // a manifest update (same content, new source timestamps) killed before its rename
         for (const f of await readdir(join(generations, name))) {

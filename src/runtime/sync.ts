@@ -9,8 +9,7 @@ import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { GatewayctlError, OperationError } from "../lib/errors.js";
 import { GATEWAYCTL_VERSION } from "../lib/version.js";
-import type { RouteMap } from "../compile/types.js";
-import type { Policy } from "../policy/schema.js";
+import { CONFIG_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
 import { runtimePaths } from "./paths.js";
 import {
   MANIFEST_NAME,
@@ -35,7 +34,6 @@ export { MANIFEST_NAME, pinGeneration, unpinGeneration, verifyGeneration } from 
 export interface SyncOptions {
   from: string;
   to: string;
-  policy?: Policy;
   dryRun?: boolean;
   /** previous generations kept (policy runtime.keep), default 5 */
   keep?: number;
@@ -76,10 +74,6 @@ export interface RollbackReport {
 
 const DEFAULT_KEEP = 5;
 const DEFAULT_TIMEOUT_MS = 15_000;
-/** Files the validation reads from the source. */
-const CONFIG = "config.yaml";
-const ROUTE_MAP = "route-map.json";
-const GUARD = "gatewayctl_guard.py";
 
 function keepsRunning(current: number | undefined): string {
   return current === undefined
@@ -152,72 +146,54 @@ function diff(next: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">
   return { added: added.sort(), changed: changed.sort(), removed: [...before.keys()].sort() };
 }
 
-/**
- * The config parses as LiteLLM reads it, and the privacy proof passes against the policy (when given) or the
- * route map that came with it. Throws OperationError naming the problem; nothing was changed.
- */
-type Validators = [typeof import("../privacy/parse-config.js"), typeof import("../privacy/prove.js"), typeof import("../compile/index.js") | undefined];
+type Validators = [typeof import("../artifact/read.js"), typeof import("../artifact/prove.js")];
 
-/** Start loading the validation modules (YAML parser, proof, compiler) while the copier child reads the source. */
-function preloadValidators(withPolicy: boolean): Promise<Validators> {
-  const p = Promise.all([import("../privacy/parse-config.js"), import("../privacy/prove.js"), withPolicy ? import("../compile/index.js") : undefined]);
-  p.catch(() => undefined); // awaited (and reported) by validateSource
+/** Start loading the validation modules (YAML parser, route map reader, proof) while the copier child reads the source. */
+function preloadValidators(): Promise<Validators> {
+  const p = Promise.all([import("../artifact/read.js"), import("../artifact/prove.js")]);
+  p.catch(() => undefined); // awaited (and reported) by validateStaged
   return p;
 }
 
-async function validateSource(
-  files: Map<string, string>,
-  present: Set<string>,
-  opts: { from: string; policy?: Policy; current: number | undefined; validators: Promise<Validators> },
+/**
+ * The staged copy is a complete build that proves itself: config.yaml parses as LiteLLM reads it, route-map.json is
+ * a valid route map, every module it names is there and loaded, and the privacy proof holds against that route map
+ * (the same proof `build` ran). Throws OperationError naming the problem; nothing was changed.
+ */
+async function validateStaged(
+  read: (name: string) => Promise<string | undefined>,
+  opts: { from: string; current: number | undefined; validators: Promise<Validators> },
 ): Promise<void> {
-  const [{ parseLiteLLMConfig }, prove, compile] = await opts.validators;
+  const [{ artifactFromTexts, moduleFile }, { proveArtifact }] = await opts.validators;
   const tail = `the runtime was not changed and ${keepsRunning(opts.current)}`;
-  const configText = files.get(CONFIG);
-  if (configText === undefined) {
-    throw new OperationError(`the source ${opts.from} has no ${CONFIG}; ${tail}`, {
-      code: "SOURCE_INVALID",
-      hint: "point the source at a gatewayctl build output (gatewayctl build --out DIR)",
-    });
-  }
-  let config: unknown;
+  const config = await read(CONFIG_FILE);
+  const routeMap = await read(ROUTE_MAP_FILE);
+  let artifact: import("../artifact/read.js").Artifact;
   try {
-    config = parseLiteLLMConfig(configText, join(opts.from, CONFIG));
+    const modules: Record<string, string | undefined> = {};
+    if (routeMap !== undefined) {
+      const { parseRouteMap } = await import("../artifact/route-map.js");
+      for (const m of parseRouteMap(routeMap, join(opts.from, ROUTE_MAP_FILE)).gateway.modules) modules[m] = await read(moduleFile(m));
+    }
+    artifact = artifactFromTexts(opts.from, { ...(config !== undefined ? { config } : {}), ...(routeMap !== undefined ? { routeMap } : {}), modules });
   } catch (err) {
-    throw new OperationError(`the source's ${CONFIG} is not a usable LiteLLM config (${(err as Error).message}); ${tail}`, {
+    throw new OperationError(`the source ${opts.from} is not a usable gatewayctl build: ${(err as Error).message}; ${tail}`, {
       code: "SOURCE_INVALID",
       cause: err,
-      hint: "rebuild it with gatewayctl build, then sync again",
+      hint: "point the source at a complete gatewayctl build output (gatewayctl build --out DIR), then sync again",
     });
   }
-  let expectations: ReturnType<typeof prove.expectationsFromRouteMap>;
-  let against: string;
-  if (opts.policy) {
-    expectations = prove.expectationsFromRouteMap(compile!.compilePolicy(opts.policy, { policyFile: "gateway.policy.yaml" }).routeMap);
-    against = "the policy";
-  } else {
-    const mapText = files.get(ROUTE_MAP);
-    if (mapText === undefined) {
-      throw new OperationError(`the source ${opts.from} has no ${ROUTE_MAP} and no policy was given, so its privacy cannot be proven; ${tail}`, {
-        code: "SOURCE_INVALID",
-        hint: "sync a complete gatewayctl build output, or pass --policy FILE",
-      });
-    }
-    try {
-      expectations = prove.expectationsFromRouteMap(JSON.parse(mapText) as RouteMap);
-    } catch (err) {
-      throw new OperationError(`the source's ${ROUTE_MAP} cannot be read (${(err as Error).message}); ${tail}`, {
-        code: "SOURCE_INVALID",
-        cause: err,
-        hint: "rebuild it with gatewayctl build, then sync again",
-      });
-    }
-    against = ROUTE_MAP;
+  const proof = proveArtifact(artifact);
+  if (proof.moduleProblems.length > 0) {
+    throw new OperationError(`the source's build is incomplete: ${proof.moduleProblems.join("; ")}; ${tail}`, {
+      code: "SOURCE_INVALID",
+      hint: "rebuild it with gatewayctl build (never hand-edit the runtime config), then sync again",
+    });
   }
-  const proof = prove.proveRoutes(config, expectations, { guardPresent: present.has(GUARD) });
   if (!proof.ok) {
     const lines = proof.leaks.slice(0, 5).map((l) => l.path);
     throw new OperationError(
-      `the source's ${CONFIG} fails the privacy proof against ${against}: ${proof.leaks.length} private route${proof.leaks.length === 1 ? "" : "s"} can reach a cloud backend (${lines.join("; ")}); ${tail}`,
+      `the source's ${CONFIG_FILE} fails the privacy proof against its ${ROUTE_MAP_FILE}: ${proof.leaks.length} private route${proof.leaks.length === 1 ? "" : "s"} can reach a cloud backend (${lines.join("; ")}); ${tail}`,
       { code: "SOURCE_LEAKS", hint: "run gatewayctl audit on the source config to see every path, fix the policy, rebuild, then sync again" },
     );
   }
@@ -359,7 +335,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     await mkdir(staging);
     const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
     progress(`reading ${fileList.length} file${fileList.length === 1 ? "" : "s"} from ${from}`);
-    const validators = preloadValidators(opts.policy !== undefined);
+    const validators = preloadValidators();
     let copied: CopiedFile[];
     try {
       copied = await copySource(from, staging, fileList, { timeoutMs, entries });
@@ -376,11 +352,9 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
       return { action: "unchanged", generation: manifest.generation, added: [], changed: [], removed: [], hash, ...base, summary: `unchanged, still generation ${manifest.generation}` };
     }
 
-    const texts = new Map<string, string>();
-    for (const name of [CONFIG, ROUTE_MAP]) {
-      if (files.some((f) => f.path === name)) texts.set(name, await readFile(join(staging, name), "utf8"));
-    }
-    await validateSource(texts, new Set(files.map((f) => f.path)), { from, ...(opts.policy ? { policy: opts.policy } : {}), current, validators });
+    const present = new Set(files.map((f) => f.path));
+    const stagedDir = staging;
+    await validateStaged(async (name) => (present.has(name) ? readFile(join(stagedDir, name), "utf8") : undefined), { from, current, validators });
 
     const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
     const next: Manifest = {
@@ -439,8 +413,10 @@ async function dryRun(
     entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
     if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
     const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
-    validators = preloadValidators(opts.policy !== undefined);
-    copied = await copySource(from, null, fileList, { timeoutMs, inline: [CONFIG, ROUTE_MAP] });
+    validators = preloadValidators();
+    // what validation reads: config, route map and the generated modules beside them
+    const inline = fileList.filter((p) => p === CONFIG_FILE || p === ROUTE_MAP_FILE || (p.endsWith(".py") && !p.includes("/")));
+    copied = await copySource(from, null, fileList, { timeoutMs, inline });
   } catch (err) {
     throw sourceError(from, err, current);
   }
@@ -451,12 +427,7 @@ async function dryRun(
   if (wouldChange) {
     const texts = new Map<string, string>();
     for (const f of copied) if (f.content !== undefined) texts.set(f.path, Buffer.from(f.content, "base64").toString("utf8"));
-    await validateSource(texts, new Set(files.map((f) => f.path)), {
-      from,
-      ...(opts.policy ? { policy: opts.policy } : {}),
-      current,
-      validators: validators ?? preloadValidators(opts.policy !== undefined),
-    });
+    await validateStaged(async (name) => texts.get(name), { from, current, validators: validators ?? preloadValidators() });
   }
   const state = await readGenerationState(dir);
   const next = (state.generations[state.generations.length - 1] ?? current ?? 0) + 1;

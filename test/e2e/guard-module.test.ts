@@ -7,14 +7,17 @@ import { execa } from "execa";
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GUARD_DRILL_TOKEN_ENV, GUARD_DRILL_TOKEN_FILE, GUARD_MODULE_SOURCE } from "../../src/compile/guard-source.js";
-import type { RouteMap } from "../../src/compile/types.js";
+import { GUARD_MODULE_SOURCE } from "../../src/compile/guard-source.js";
+import { GUARD_DRILL_TOKEN_ENV, GUARD_DRILL_TOKEN_FILE } from "../../src/artifact/types.js";
+import type { RouteMap } from "../../src/artifact/types.js";
 import { ROOT, tempDir } from "../support/cli.js";
+import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 const PYTHON = join(ROOT, ".venv-litellm", "bin", "python");
 const price = { input: 0, output: 0 };
 const routeMap: RouteMap = {
   generatedBy: "guard-module test",
+  gateway: TEST_GATEWAY_FACTS,
   internalGroups: ["gw-fallback-mini"],
   routes: [
     { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price },
@@ -36,6 +39,7 @@ const routeMap: RouteMap = {
  */
 const RUNNER = `
 import asyncio, importlib.util, json, os, sys, traceback
+import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 spec_in = json.load(sys.stdin)

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RouteMap } from "../../src/compile/types.js";
+import type { RouteMap } from "../../src/artifact/types.js";
 import type { ProbeReport } from "../../src/probe/types.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { startRecordingCloud, startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeOpenClawConfig } from "../../src/clients/openclaw-merge.js";
 import { openClawSettings } from "../../src/clients/openclaw.js";
 import { findStaleAgentModels, openClawStateDir } from "../../src/clients/openclaw-state.js";
-import type { RouteMap, RoutePlan } from "../../src/compile/types.js";
+import type { RouteMap, RoutePlan } from "../../src/artifact/types.js";
 import { tempDir } from "../support/cli.js";
+import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 function route(alias: string, privacy: RoutePlan["privacy"], cloudBackends: string[] = []): RoutePlan {
   return {
@@ -23,6 +24,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], cloudBackends: stri
 }
 const MAP: RouteMap = {
   generatedBy: "test",
+  gateway: TEST_GATEWAY_FACTS,
   routes: [route("secure-core", "local-only"), route("routine-router", "local-first", ["openai"])],
   deployments: [],
   internalGroups: [],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compilePolicy } from "../../src/compile/index.js";
-import { GUARD_CALLBACK } from "../../src/compile/guard-source.js";
-import { plainDecimal } from "../../src/compile/yaml-text.js";
+import { GUARD_CALLBACK } from "../../src/artifact/types.js";
+import { plainDecimal } from "../../src/artifact/yaml.js";
 import { dockerReachableUrl } from "../../src/compile/route-map.js";
 import { PolicyError } from "../../src/lib/errors.js";
-import type { LiteLLMConfig } from "../../src/compile/types.js";
+import type { LiteLLMConfig } from "../../src/artifact/types.js";
 import { basePolicyInput, policyFrom } from "../fixtures/compile/policies.js";
 
 const file = "policies/gateway.policy.yaml";
@@ -118,7 +118,7 @@ describe("config.yaml model groups", () => {
     const config = configOf(c);
     expect(config.general_settings?.master_key).toBe("os.environ/GATEWAY_KEY");
     expect(config.litellm_settings?.callbacks).toEqual([GUARD_CALLBACK]);
-    expect(c.secretNames).toEqual(["ANTHROPIC_API_KEY", "GATEWAY_KEY", "LLAMACPP_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY"]);
+    expect(c.routeMap.gateway.secretNames).toEqual(["ANTHROPIC_API_KEY", "GATEWAY_KEY", "LLAMACPP_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY"]);
   });
 
   it("sets per-token costs from the per-million price (0 for unpriced local models), as plain decimals PyYAML reads as floats", () => {
@@ -252,15 +252,18 @@ describe("docker-compose.yml", () => {
     return parse(fileText(compiled(input), "docker-compose.yml")) as { services: Record<string, Record<string, unknown>> };
   }
 
-  it("runs the pinned image with the runtime directory mounted read-only beside /app and the config passed with --config", () => {
+  it("runs the pinned image with the generations directory mounted read-only beside /app and the config read through its current link", () => {
     const svc = compose().services.litellm!;
     expect(svc.image).toBe("ghcr.io/berriai/litellm:1.108.7");
-    expect(svc.volumes).toEqual(["/var/lib/gatewayctl/runtime:/etc/gatewayctl/runtime:ro"]);
-    expect(svc.command).toEqual(["--config", "/etc/gatewayctl/runtime/config.yaml", "--port", "4000"]);
+    expect(svc.volumes).toEqual(["/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro"]);
+    expect(svc.command).toEqual(["--config", "/etc/gatewayctl/generations/current/config.yaml", "--port", "4000"]);
     for (const v of svc.volumes as string[]) expect(v.split(":")[1]).not.toMatch(/^\/app(\/|$)/);
     expect(svc.restart).toBe("unless-stopped");
     expect(svc.extra_hosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(JSON.stringify(svc.healthcheck)).toContain("/health/liveliness");
+    // the LiteLLM image has python3 and no wget or curl
+    expect((svc.healthcheck as { test: string[] }).test.slice(0, 2)).toEqual(["CMD", "python3"]);
+    expect(JSON.stringify(svc.healthcheck)).not.toMatch(/wget|curl/);
     expect(svc.environment).toMatchObject({ LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION" });
   });
 
@@ -276,6 +279,9 @@ describe("docker-compose.yml", () => {
     input.secrets = { provider: "env-file", file: "~/.config/gatewayctl/secrets.env" };
     const svc = compose(input).services.litellm!;
     expect(svc.env_file).toEqual(["~/.config/gatewayctl/secrets.env"]);
+    // a relative secrets file is the policy directory's: compose resolves it against the output directory
+    input.secrets = { provider: "env-file", file: "./secrets.env" };
+    expect(compose(input).services.litellm!.env_file).toEqual(["../secrets.env"]);
     expect(Object.keys(svc.environment as object)).not.toContain("OPENAI_API_KEY");
     const env = compose().services.litellm!.environment as Record<string, unknown>;
     expect(env.OPENAI_API_KEY).toBeNull();
@@ -290,23 +296,10 @@ describe("docker-compose.yml", () => {
 });
 
 describe("refusals", () => {
-  it.each(["1.82.7", "1.82.8", "1.107.0"])("refuses LiteLLM %s", (version) => {
-    const input = basePolicyInput();
-    input.gateway = { litellmVersion: version };
-    expect(() => compiled(input)).toThrow(PolicyError);
-    try {
-      compiled(input);
-    } catch (err) {
-      expect((err as PolicyError).diagnostics[0]).toMatchObject({ path: "gateway.litellmVersion", severity: "error" });
-    }
-  });
-
-  it("warns below 1.84.0", () => {
+  it("leaves the LiteLLM version to the policy rules (one judgement, one wording): compile adds no version warning", () => {
     const input = basePolicyInput();
     input.gateway = { litellmVersion: "1.83.14" };
-    const c = compiled(input);
-    expect(c.warnings).toEqual([expect.objectContaining({ severity: "warning", path: "gateway.litellmVersion" })]);
-    expect(compiled().warnings).toEqual([]);
+    expect(compiled(input).warnings).toEqual([]);
   });
 
   it("lists every dangling reference as a PolicyError instead of crashing", () => {

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compile/index.js";
-import { cloudDeploymentIds, expectationsFromRouteMap, proveRoutes } from "../../src/privacy/prove.js";
-import { parseLiteLLMConfig } from "../../src/privacy/parse-config.js";
+import { proveRoutes } from "../../src/privacy/prove.js";
+import { cloudDeploymentIds, expectationsFromRouteMap } from "../../src/artifact/prove.js";
+import { parseLiteLLMConfig } from "../../src/artifact/parse-config.js";
 import { GatewayctlError } from "../../src/lib/errors.js";
 import { isLocalHost, hostOfUrl } from "../../src/lib/hosts.js";
 import { PolicySchema, type Policy } from "../../src/policy/schema.js";

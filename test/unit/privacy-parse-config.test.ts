@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/lib/errors.js";
-import { parseLiteLLMConfig } from "../../src/privacy/parse-config.js";
+import { parseLiteLLMConfig } from "../../src/artifact/parse-config.js";
 
 describe("parseLiteLLMConfig reads a config as LiteLLM's PyYAML does", () => {
   it("takes YAML 1.1 booleans (yes/on/off) as booleans and quoted ones as strings", () => {

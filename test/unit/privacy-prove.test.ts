@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseLiteLLMConfig } from "../../src/privacy/parse-config.js";
-import { expectationsFromRouteMap, proveRoutes } from "../../src/privacy/prove.js";
+import { parseLiteLLMConfig } from "../../src/artifact/parse-config.js";
+import { proveRoutes } from "../../src/privacy/prove.js";
+import { expectationsFromRouteMap } from "../../src/artifact/prove.js";
 import { classifyDeployment } from "../../src/privacy/classify.js";
 import { compilePolicy } from "../../src/compile/index.js";
-import { GUARD_CALLBACK } from "../../src/compile/guard-source.js";
+import { GUARD_CALLBACK } from "../../src/artifact/types.js";
 import { InputError } from "../../src/lib/errors.js";
 import type { RouteExpectation } from "../../src/privacy/types.js";
 import { ROOT } from "../support/cli.js";

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GUARD_CALLBACK, GUARD_DRILL_TOKEN_ENV, GUARD_DRILL_TOKEN_FILE, GUARD_MODULE, GUARD_MODULE_SOURCE } from "../../src/compile/guard-source.js";
+import { GUARD_MODULE_SOURCE } from "../../src/compile/guard-source.js";
+import { GUARD_CALLBACK, GUARD_DRILL_TOKEN_ENV, GUARD_DRILL_TOKEN_FILE, GUARD_MODULE } from "../../src/artifact/types.js";
 import { drillConfigText } from "../../src/probe/drill.js";
 import { ROOT } from "../support/cli.js";
 
@@ -21,27 +22,18 @@ describe("guard source", () => {
 
 describe("drill config", () => {
   it("adds the mock-testing switch and keeps everything else", () => {
-    const text = "model_list: []\ngeneral_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n";
-    const out = drillConfigText(text);
+    const out = drillConfigText({ model_list: [], general_settings: { master_key: "os.environ/LITELLM_MASTER_KEY" } });
     expect(out).toContain("dangerously_allow_mock_testing_request_params: true");
     expect(out).toContain("master_key: os.environ/LITELLM_MASTER_KEY");
-    expect(drillConfigText("model_list: []\n")).toContain("dangerously_allow_mock_testing_request_params: true");
+    expect(drillConfigText({ model_list: [] })).toContain("dangerously_allow_mock_testing_request_params: true");
   });
-});
 
-describe("drill config for a docker-built runtime", () => {
-  it("points host.docker.internal backends back at 127.0.0.1, and only those", () => {
-    const text = [
-      "model_list:",
-      "  - model_name: a",
-      "    litellm_params: { model: ollama_chat/x, api_base: 'http://host.docker.internal:11434' }",
-      "  - model_name: b",
-      "    litellm_params: { model: openai/y, api_base: 'https://api.openai.com/v1' }",
-      "",
-    ].join("\n");
-    const out = drillConfigText(text, { fromDocker: true });
-    expect(out).toContain("api_base: http://127.0.0.1:11434");
-    expect(out).toContain("api_base: https://api.openai.com/v1");
-    expect(drillConfigText(text)).toContain("host.docker.internal");
+  it("writes prices as plain decimals, which PyYAML reads as floats (not 3e-7, a string to PyYAML)", () => {
+    const out = drillConfigText({
+      model_list: [{ model_name: "a", litellm_params: { model: "openai/x", input_cost_per_token: 0.0000003, output_cost_per_token: 0.0000015 } }],
+    });
+    expect(out).toContain("input_cost_per_token: 0.0000003");
+    expect(out).toContain("output_cost_per_token: 0.0000015");
+    expect(out).not.toMatch(/\de-\d/);
   });
 });

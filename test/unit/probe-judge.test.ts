@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { RouteMap, RoutePlan } from "../../src/compile/types.js";
+import type { RouteMap, RoutePlan } from "../../src/artifact/types.js";
 import { judgeDrillResponse, judgeHealth, judgeModels, judgePrivacyProbe, judgeRouteResponse, servedByFromHeaders } from "../../src/probe/judge.js";
 import { cloudTarget, privacyProbes } from "../../src/probe/probe-routes.js";
 import type { GatewayResponse } from "../../src/probe/types.js";
+import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 const price = { input: 0, output: 0 };
 function route(alias: string, privacy: RoutePlan["privacy"], allowed: string[], fallbackGroups: string[] = []): RoutePlan {
@@ -21,6 +22,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], allowed: string[], 
 }
 const map: RouteMap = {
   generatedBy: "test",
+  gateway: TEST_GATEWAY_FACTS,
   internalGroups: ["gw-fallback-mini"],
   routes: [
     route("secure-core", "local-only", ["secure-core:llama"]),

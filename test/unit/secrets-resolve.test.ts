@@ -214,7 +214,7 @@ describe("resolveSecrets: command provider (no shell)", () => {
 
 describe("secretNamesInConfig", () => {
   it("finds every os.environ/ reference, also inside lists, once and sorted", async () => {
-    const { secretNamesInConfig } = await import("../../src/runtime/start-gateway.js");
+    const { secretNamesInConfig } = await import("../../src/artifact/read.js");
     const config = {
       model_list: [
         { model_name: "a", litellm_params: { model: "openai/x", api_key: "os.environ/OPENAI_API_KEY", api_base: "https://api.openai.com/v1" } },

@@ -5,13 +5,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OperationError } from "../../src/lib/errors.js";
 import { rollbackRuntime, readRuntimeGeneration, syncRuntime, type SyncReport } from "../../src/runtime/sync.js";
 import { MANIFEST_NAME, pinGeneration, verifyGeneration } from "../../src/runtime/sync-generations.js";
 import { runKillable, scanSource, SourceTimeoutError } from "../../src/runtime/sync-source.js";
-import { tempDir } from "../support/cli.js";
+import { ROOT, tempDir } from "../support/cli.js";
 import { writeBuildOutput } from "../fixtures/sync/setup.js";
 
 let work: { dir: string; cleanup: () => Promise<void> };
@@ -88,7 +88,9 @@ describe("first sync, no-op, changes", () => {
     for (const f of ["config.yaml", "routes.md"]) utimesSync(join(src, f), later, later);
     const touched = await syncRuntime({ from: src, to: dir });
     expect(touched).toMatchObject({ action: "unchanged", generation: 1 });
-    expect(readdirSync(`${dir}.generations`)).toEqual(["gen-000001"]);
+    expect(readdirSync(`${dir}.generations`).sort()).toEqual(["current", "gen-000001"]);
+    // the container reads through D.generations/current, which names the live generation
+    expect(readlinkSync(join(`${dir}.generations`, "current"))).toBe("gen-000001");
     expect((await verifyGeneration(dir)).problems).toEqual([]);
   });
 
@@ -227,7 +229,8 @@ describe("an unusable source leaves the runtime untouched and says which generat
   it("holds a config.yaml that is not YAML", async () => {
     writeFileSync(join(src, "config.yaml"), "model_list: [\n  - : :\n");
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
-    expect(err.message).toContain("not a usable LiteLLM config");
+    expect(err.message).toContain("is not a usable gatewayctl build");
+    expect(err.message).toContain("not valid YAML");
     expect(err.message).toContain("keeps running on generation 1");
   });
 
@@ -243,27 +246,34 @@ describe("an unusable source leaves the runtime untouched and says which generat
     expect(leaky).not.toBe(cfg);
     writeFileSync(join(src, "config.yaml"), leaky);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_LEAKS");
-    expect(err.message).toContain("fails the privacy proof against route-map.json");
+    expect(err.message).toContain("fails the privacy proof against its route-map.json");
     expect(err.message).toContain("secure-core");
   });
 
   it("has no route-map.json and no policy was given: privacy cannot be proven", async () => {
     rmSync(join(src, "route-map.json"));
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
-    expect(err.message).toContain("no route-map.json and no policy was given");
+    expect(err.message).toContain("has no route-map.json");
   });
 });
 
-describe("validation against a policy", () => {
-  it("proves the source config against the policy when one is given", async () => {
-    const policy = await writeBuildOutput(join(work.dir, "other"), { extraRoutes: { "code-private": { lane: "private", model: "coder" } } });
-    // the source (without code-private) against a policy that expects code-private: the alias is missing, not leaking
-    const ok = await syncRuntime({ from: src, to: dir, policy });
-    expect(ok.action).toBe("synced");
-    rmSync(join(src, "route-map.json"));
-    writeFileSync(join(src, "routes.md"), "changed\n");
-    // without route-map.json, the policy is the reference
-    expect((await syncRuntime({ from: src, to: dir, policy })).action).toBe("synced");
+describe("validation against the artifact's own route map", () => {
+  it("syncs a build whose policy trusts a public-looking host as local (trustAsLocal), as build proved it", async () => {
+    const { parsePolicy } = await import("../../src/policy/load-policy.js");
+    const { buildGateway } = await import("../../src/compile/index.js");
+    const text = readFileSync(join(ROOT, "test", "fixtures", "sync", "policy.yaml"), "utf8").replace(
+      'ollama: { type: ollama, url: "http://127.0.0.1:11434", location: local }',
+      'ollama: { type: ollama, url: "http://gpu.example.net:11434", location: local, trustAsLocal: true }',
+    );
+    const out = join(work.dir, "trusted");
+    const parsed = parsePolicy(text, "gateway.policy.yaml");
+    const compiled = buildGateway({ ...parsed, file: "gateway.policy.yaml", dir: work.dir, source: text });
+    for (const f of compiled.files) {
+      mkdirSync(dirname(join(out, f.path)), { recursive: true });
+      writeFileSync(join(out, f.path), f.content);
+    }
+    const r = await syncRuntime({ from: out, to: dir });
+    expect(r.action).toBe("synced");
   });
 });
 
@@ -276,7 +286,7 @@ describe("retention, pins, migration", () => {
       const r = await syncRuntime({ from: src, to: dir, keep: 2 });
       expect(r.generation).toBe(i);
     }
-    expect(readdirSync(`${dir}.generations`).sort()).toEqual(["gen-000001", "gen-000004", "gen-000005", "gen-000006"]);
+    expect(readdirSync(`${dir}.generations`).filter((n) => n !== "current").sort()).toEqual(["gen-000001", "gen-000004", "gen-000005", "gen-000006"]);
   });
 
   it("migrates a runtime directory from before generations (a plain directory) into generation 1", async () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_SCHEMA, Type, load } from "js-yaml";
 import { parseDocument } from "yaml";
 import { InputError } from "../lib/errors.js";
-import type { LiteLLMConfig } from "../compile/types.js";
+import type { LiteLLMConfig } from "./types.js";
 
 /**
  * PyYAML's (YAML 1.1) booleans. js-yaml's 1.2 schema reads yes/no/on/off as strings; this type replaces its

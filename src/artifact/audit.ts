@@ -1,0 +1,99 @@
+/**
+ * `gatewayctl audit CONFIG`: prove a LiteLLM config, generated or hand-written. What must hold comes from, in order:
+ * a policy (compiled, not built), the route map beside the config (the artifact's own, read the one way), and
+ * `--private` aliases. A config that is a build artifact (config.yaml beside its route map) is proven exactly as
+ * sync and start prove it, modules included.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { InputError } from "../lib/errors.js";
+import { configHasGuard, proveRoutes } from "../privacy/prove.js";
+import type { ProofReport, RouteExpectation } from "../privacy/types.js";
+import { parseLiteLLMConfig } from "./parse-config.js";
+import { cloudDeploymentIds, expectationsFromRouteMap, proveArtifact, trustedLocalHosts } from "./prove.js";
+import { readArtifact } from "./read.js";
+import { CONFIG_FILE, GUARD_CALLBACK, GUARD_FILE, ROUTE_MAP_FILE, type RouteMap } from "./types.js";
+
+export interface AuditOptions {
+  configPath: string;
+  /** the policy file to take expectations from */
+  policyFile?: string;
+  privateAliases?: string[];
+  localHosts?: string[];
+}
+
+export interface AuditReport extends ProofReport {
+  config: string;
+  expectationsFrom: string;
+  /** generated modules missing or not loaded (a protected route without the guard is a leak of its own) */
+  moduleProblems: string[];
+  notes: string[];
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then((s) => s.isFile(), () => false);
+}
+
+export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
+  const { configPath } = options;
+  const text = await readFile(configPath, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read ${configPath}: ${err.code === "ENOENT" ? "no such file" : err.message}`, {
+      code: "CONFIG_UNREADABLE",
+      hint: "give the path of a LiteLLM proxy config.yaml",
+    });
+  });
+  const config = parseLiteLLMConfig(text, configPath);
+  const dir = dirname(configPath);
+  const notes: string[] = [];
+  const besideMap = join(dir, ROUTE_MAP_FILE);
+
+  // a build artifact, audited against its own route map, with nothing added: the proof sync and start run
+  if (!options.policyFile && !options.privateAliases?.length && basename(configPath) === CONFIG_FILE && (await exists(besideMap))) {
+    const artifact = await readArtifact(dir);
+    const proof = proveArtifact(artifact, { ...(options.localHosts ? { localHosts: options.localHosts } : {}), source: besideMap });
+    return { ...proof, config: configPath, expectationsFrom: besideMap, notes };
+  }
+
+  const expectations = new Map<string, RouteExpectation>();
+  let map: RouteMap | undefined;
+  let source: string | undefined;
+  if (options.policyFile) {
+    const { loadPolicy } = await import("../policy/load-policy.js");
+    const { compilePolicy } = await import("../compile/index.js");
+    const loaded = await loadPolicy(options.policyFile);
+    map = compilePolicy(loaded.policy, { policyFile: loaded.file }).routeMap;
+    source = `policy ${loaded.file}`;
+  } else if (await exists(besideMap)) {
+    const { parseRouteMap } = await import("./route-map.js");
+    map = parseRouteMap(await readFile(besideMap, "utf8"), besideMap);
+    source = besideMap;
+  }
+  if (map) for (const e of expectationsFromRouteMap(map, source)) expectations.set(e.alias, e);
+  for (const alias of options.privateAliases ?? []) {
+    expectations.set(alias, { ...(expectations.get(alias) ?? {}), alias, privacy: "local-only", source: "--private" });
+  }
+  if (expectations.size === 0) {
+    throw new InputError("nothing to check: no --private alias, no --policy and no route-map.json beside the config", {
+      code: "NO_EXPECTATIONS",
+      hint: "name the aliases that must stay local: gatewayctl audit config.yaml --private secure-core",
+    });
+  }
+
+  const guardFile = join(dir, GUARD_FILE);
+  let guardPresent: boolean | undefined;
+  if (configHasGuard(config)) {
+    guardPresent = await exists(guardFile);
+    if (!guardPresent) notes.push(`${GUARD_CALLBACK} is configured but ${guardFile} is missing: the guard does not count (and LiteLLM will not start)`);
+  }
+  const report = proveRoutes(config, [...expectations.values()], {
+    localHosts: [...(map ? trustedLocalHosts(map) : []), ...(options.localHosts ?? [])],
+    cloudDeploymentIds: map ? cloudDeploymentIds(map) : [],
+    ...(guardPresent !== undefined ? { guardPresent } : {}),
+  });
+  // a gatewayctl route map names the guard: a protected route in a config that does not load it is not proven
+  const moduleProblems: string[] = [];
+  if (map && !report.guard && [...expectations.values()].some((e) => e.privacy !== "cloud-allowed")) {
+    moduleProblems.push(`${configPath} does not load the privacy guard (${GUARD_CALLBACK}) while protected routes exist`);
+  }
+  return { ...report, ok: report.ok && moduleProblems.length === 0, config: configPath, expectationsFrom: source ?? "--private", moduleProblems, notes };
+}

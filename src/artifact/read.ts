@@ -1,0 +1,104 @@
+/**
+ * Reading a build artifact: an output directory of `gatewayctl build`, a staged sync copy, or a runtime generation.
+ * `artifactFromTexts` is pure (sync validates the files it staged with it); `readArtifact` reads a directory.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InputError } from "../lib/errors.js";
+import { parseLiteLLMConfig } from "./parse-config.js";
+import { parseRouteMap } from "./route-map.js";
+import { CONFIG_FILE, ROUTE_MAP_FILE, type LiteLLMConfig, type RouteMap } from "./types.js";
+
+export interface Artifact {
+  /** the directory it was read from, for messages */
+  dir: string;
+  configFile: string;
+  configText: string;
+  /** config.yaml as PyYAML (and so LiteLLM) reads it */
+  config: LiteLLMConfig;
+  routeMap: RouteMap;
+  /** the generated Python modules the route map names, by module name; a missing file is absent here */
+  modules: Map<string, string>;
+}
+
+/** The text of each file a directory's artifact consists of; undefined for a missing file. */
+export interface ArtifactTexts {
+  config?: string;
+  routeMap?: string;
+  /** module name → source, for the modules the route map names */
+  modules: Record<string, string | undefined>;
+}
+
+/** File names whose text `artifactFromTexts` needs, given the route map (modules are named by it). */
+export function moduleFile(module: string): string {
+  return `${module}.py`;
+}
+
+/** Build an Artifact from file texts. Pure. Throws InputError: ARTIFACT_INCOMPLETE, CONFIG_UNREADABLE, ROUTE_MAP_INVALID. */
+export function artifactFromTexts(dir: string, texts: ArtifactTexts): Artifact {
+  const configFile = join(dir, CONFIG_FILE);
+  for (const [name, text] of [
+    [CONFIG_FILE, texts.config],
+    [ROUTE_MAP_FILE, texts.routeMap],
+  ] as const) {
+    if (text === undefined) {
+      throw new InputError(`${dir} has no ${name}: it is not a complete gatewayctl build`, {
+        code: "ARTIFACT_INCOMPLETE",
+        hint: "point at a gatewayctl build output (gatewayctl build --out DIR) or a runtime directory that sync filled",
+      });
+    }
+  }
+  const routeMap = parseRouteMap(texts.routeMap!, join(dir, ROUTE_MAP_FILE));
+  const config = parseLiteLLMConfig(texts.config!, configFile);
+  const modules = new Map<string, string>();
+  for (const m of routeMap.gateway.modules) {
+    const t = texts.modules[m];
+    if (t !== undefined) modules.set(m, t);
+  }
+  return { dir, configFile, configText: texts.config!, config, routeMap, modules };
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { code: "ARTIFACT_UNREADABLE", cause: err, hint: "check the file's permissions" });
+  }
+}
+
+/** Read the artifact in `dir` (a build output, a runtime directory or generation). */
+export async function readArtifact(dir: string): Promise<Artifact> {
+  const [config, routeMap] = await Promise.all([readOptional(join(dir, CONFIG_FILE)), readOptional(join(dir, ROUTE_MAP_FILE))]);
+  const modules: Record<string, string | undefined> = {};
+  if (routeMap !== undefined) {
+    // the module list comes from the validated map; an invalid map is reported by artifactFromTexts
+    let names: string[] = [];
+    try {
+      names = parseRouteMap(routeMap, join(dir, ROUTE_MAP_FILE)).gateway.modules;
+    } catch {
+      names = [];
+    }
+    for (const m of names) modules[m] = await readOptional(join(dir, moduleFile(m)));
+  }
+  return artifactFromTexts(dir, { ...(config !== undefined ? { config } : {}), ...(routeMap !== undefined ? { routeMap } : {}), modules });
+}
+
+/** Every `os.environ/NAME` a config references (anywhere, including inside lists), sorted. */
+export function secretNamesInConfig(config: unknown): string[] {
+  const ENV_REF = "os.environ/";
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") {
+      if (v.startsWith(ENV_REF) && v.length > ENV_REF.length) names.add(v.slice(ENV_REF.length));
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(config);
+  return [...names].sort();
+}
+
+/** The secrets a gateway running this artifact needs: what the build recorded, plus every reference of the config as it is. */
+export function requiredSecrets(artifact: Pick<Artifact, "config" | "routeMap">): string[] {
+  return [...new Set([...artifact.routeMap.gateway.secretNames, artifact.routeMap.gateway.masterKeySecret, ...secretNamesInConfig(artifact.config)])].sort();
+}

@@ -1,0 +1,120 @@
+import type { BackendType, Price, Privacy } from "../policy/schema.js";
+
+/**
+ * The build artifact's vocabulary: what `gatewayctl build` writes into its output directory and every later stage
+ * (audit, sync, start, status, test-routes, the drill) reads back through `readArtifact`. One place for these
+ * facts; no other module declares them.
+ */
+
+/** How gatewayctl runs LiteLLM. */
+export const RUNTIME_KINDS = ["docker", "process"] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** Where a deployment sends requests. */
+export type Location = "local" | "cloud";
+
+/** The files of a build that the gateway itself reads (the rest are for people and clients). */
+export const CONFIG_FILE = "config.yaml";
+export const ROUTE_MAP_FILE = "route-map.json";
+/** Module name of the privacy guard in the runtime directory (file `${GUARD_MODULE}.py`). */
+export const GUARD_MODULE = "gatewayctl_guard";
+export const GUARD_FILE = `${GUARD_MODULE}.py`;
+/** Value for litellm_settings.callbacks that loads the guard. */
+export const GUARD_CALLBACK = `${GUARD_MODULE}.proxy_handler_instance`;
+/** File next to the guard whose content, when equal to the environment variable below, turns on drill mode. */
+export const GUARD_DRILL_TOKEN_FILE = "gatewayctl-drill-token";
+/** Environment variable that must carry the drill token (set only on a test-routes --drill gateway). */
+export const GUARD_DRILL_TOKEN_ENV = "GATEWAYCTL_DRILL_TOKEN";
+export const RUNTIME_FILES = [CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE] as const;
+
+/** general_settings key that lets clients send mock_testing_* flags (LiteLLM 1.108 refuses them without it). */
+export const MOCK_TESTING_SWITCH = "dangerously_allow_mock_testing_request_params";
+
+/** One LiteLLM deployment (one model_list entry) as the route map describes it. */
+export interface DeploymentInfo {
+  /** model_info.id in config.yaml; LiteLLM returns it in `x-litellm-model-id` */
+  id: string;
+  /** model_name (the model group) this deployment belongs to */
+  group: string;
+  /** policy key of the model */
+  model: string;
+  /** policy key of the backend */
+  backend: string;
+  backendType: BackendType;
+  location: Location;
+  /** litellm_params.model, for example `ollama_chat/llama3.1:8b` */
+  litellmModel: string;
+  /** litellm_params.api_base as emitted (after host.docker.internal rewriting for the docker runtime) */
+  apiBase: string;
+  /** USD per 1M tokens; 0/0 for unpriced local models */
+  price: Price;
+}
+
+export interface RoutePlan {
+  alias: string;
+  lane: string;
+  /** effective privacy: the route's own when stricter, else the lane's */
+  privacy: Privacy;
+  description?: string;
+  /** policy key of the primary model */
+  model: string;
+  /** policy keys of the fallback models, in order */
+  fallbacks: string[];
+  /** the alias's own deployment id (the primary) */
+  primaryDeploymentId: string;
+  /** model groups listed as this alias's fallbacks in router_settings.fallbacks, in order */
+  fallbackGroups: string[];
+  /** every deployment id that may legitimately serve this alias: primary first, then fallbacks in order */
+  allowedDeploymentIds: string[];
+  /** backend keys of cloud backends this alias can reach (empty for local-only) */
+  cloudBackends: string[];
+  /** the highest price among reachable models */
+  maxPrice: Price;
+  contextWindow?: number;
+  maxTokens?: number;
+}
+
+/**
+ * The gateway a build was made for. Recorded in the route map so that start, status, test-routes and the drill
+ * learn it from the artifact instead of recompiling the policy.
+ */
+export interface GatewayFacts {
+  /** the runtime the config was built for: docker addresses host backends as host.docker.internal */
+  runtime: RuntimeKind;
+  bind: string;
+  port: number;
+  /** the container image, always with a tag (docker) */
+  image: string;
+  /** the pinned LiteLLM release */
+  litellmVersion: string;
+  /** name of the master key secret */
+  masterKeySecret: string;
+  /** every secret the gateway needs at start time (master key included), sorted */
+  secretNames: string[];
+  /** Python modules beside config.yaml that the config must load (the guard, and later ones) */
+  modules: string[];
+}
+
+/** The machine-readable route map (`route-map.json`), read by every later stage and by the privacy guard. */
+export interface RouteMap {
+  generatedBy: string;
+  gateway: GatewayFacts;
+  routes: RoutePlan[];
+  deployments: DeploymentInfo[];
+  /** model groups that exist only to be fallback targets */
+  internalGroups: string[];
+}
+
+/** The generated LiteLLM config, as an object (also written as config.yaml). */
+export interface LiteLLMConfig {
+  model_list: Array<{
+    model_name: string;
+    litellm_params: Record<string, unknown>;
+    model_info?: Record<string, unknown>;
+  }>;
+  router_settings?: Record<string, unknown>;
+  litellm_settings?: Record<string, unknown>;
+  general_settings?: Record<string, unknown>;
+  environment_variables?: Record<string, unknown>;
+  [key: string]: unknown;
+}
