@@ -50,7 +50,7 @@ export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
   // a build artifact, audited against its own route map, with nothing added: the proof sync and start run
   if (!options.policyFile && !options.privateAliases?.length && basename(configPath) === CONFIG_FILE && (await exists(besideMap))) {
     const artifact = await readArtifact(dir);
-    const proof = proveArtifact(artifact, { ...(options.localHosts ? { localHosts: options.localHosts } : {}), source: besideMap });
+    const proof = proveArtifact(artifact, { ...(options.localHosts ? { localHosts: options.localHosts } : {}), source: ROUTE_MAP_FILE });
     return { ...proof, config: configPath, expectationsFrom: besideMap, notes };
   }
 
@@ -68,7 +68,7 @@ export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
     map = parseRouteMap(await readFile(besideMap, "utf8"), besideMap);
     source = besideMap;
   }
-  if (map) for (const e of expectationsFromRouteMap(map, source)) expectations.set(e.alias, e);
+  if (map) for (const e of expectationsFromRouteMap(map, source === besideMap ? ROUTE_MAP_FILE : source)) expectations.set(e.alias, e);
   for (const alias of options.privateAliases ?? []) {
     expectations.set(alias, { ...(expectations.get(alias) ?? {}), alias, privacy: "local-only", source: "--private" });
   }

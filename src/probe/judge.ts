@@ -3,7 +3,7 @@
  * and whether that is allowed for the route. No I/O here, so every rule is unit-tested directly.
  */
 import type { DeploymentInfo, RouteMap, RoutePlan } from "../artifact/types.js";
-import { FORBIDDEN_LITELLM_VERSIONS } from "../lib/versions.js";
+import { judgeLitellmVersion } from "../lib/versions.js";
 import { errorMessage } from "./http.js";
 import type { CheckResult, GatewayResponse, ServedBy } from "./types.js";
 
@@ -40,8 +40,25 @@ function describeServed(s: ServedBy): string {
   return `${s.deploymentId ?? "an unidentified deployment"} (${s.location}${s.apiBase ? `, ${s.apiBase}` : ""})`;
 }
 
+/**
+ * Whether LiteLLM refused the key itself, judged from the body: without a database it answers an unknown key with
+ * `400 No connected db.` (it tried to look the key up), a missing key with `401 Authentication Error, No api key`.
+ * A 401 that rejects a request field (`Rejected Request: api_base is not allowed`) is a refusal of the request, not
+ * of the key.
+ */
+export function keyRejection(res: GatewayResponse): string | undefined {
+  if (res.error !== undefined) return undefined;
+  const msg = errorMessage(res.text);
+  if (res.status === 400 && /No connected db|no_db_connection/i.test(res.text)) {
+    return "the key was not accepted (LiteLLM answers an unknown key with \"No connected db.\" when it has no database): check --key-env or the master key";
+  }
+  if (res.status === 401 && !/Rejected Request/i.test(msg)) return `the key was not accepted (HTTP 401: ${msg})`;
+  return undefined;
+}
+
 function httpProblem(res: GatewayResponse): string {
-  return res.error !== undefined ? `no answer (${res.error})` : `HTTP ${res.status}: ${errorMessage(res.text)}`;
+  if (res.error !== undefined) return `no answer (${res.error})`;
+  return keyRejection(res) ?? `HTTP ${res.status}: ${errorMessage(res.text)}`;
 }
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300;
@@ -117,13 +134,14 @@ export function judgePrivacyProbe(
       message: `PRIVACY VIOLATION: ${what} was accepted (HTTP ${res.status}, served by ${describeServed(served)}); is the gatewayctl guard loaded (litellm_settings.callbacks)?`,
     };
   }
-  if (res.status === 401) {
-    return { ...withStatus, status: "fail", message: `${what}: HTTP 401, the key was not accepted, so the probe proves nothing (check --key-env or the master key)` };
+  const rejected = keyRejection(res);
+  if (rejected) {
+    return { ...withStatus, status: "fail", message: `${what}: ${rejected}, so the probe proves nothing` };
   }
   if (res.status >= 500 && CONNECTION_ATTEMPT.test(res.text)) {
     return { ...withStatus, status: "fail", message: `PRIVACY VIOLATION: ${what} was accepted and the gateway tried to connect: ${errorMessage(res.text)}` };
   }
-  const by = /gatewayctl guard/.test(res.text) ? "the gatewayctl guard" : "LiteLLM";
+  const by = /gatewayctl guard/.test(res.text) ? "the gatewayctl guard" : /Rejected Request/i.test(res.text) ? "LiteLLM's own request check" : "LiteLLM";
   return { ...withStatus, status: "pass", message: `${what} refused by ${by} (${httpProblem(res)})` };
 }
 
@@ -183,9 +201,8 @@ export function judgeHealth(path: "/health/liveliness" | "/health/readiness", re
     try {
       const body = JSON.parse(res.text) as { litellm_version?: unknown; status?: unknown };
       const version = typeof body.litellm_version === "string" ? body.litellm_version : undefined;
-      if (version && FORBIDDEN_LITELLM_VERSIONS.includes(version)) {
-        return { ...base, httpStatus: res.status, status: "fail", message: `the gateway runs LiteLLM ${version}, a release that must never run (compromised or suspect)` };
-      }
+      const refuse = version ? judgeLitellmVersion(version).refuse : undefined;
+      if (refuse) return { ...base, httpStatus: res.status, status: "fail", message: `the gateway runs a release that must never run: ${refuse}` };
       return { ...base, httpStatus: res.status, status: "pass", message: `ready${version ? `, LiteLLM ${version}` : ""}` };
     } catch {
       // readiness answers JSON; anything else is still an answer

@@ -214,14 +214,14 @@ async function startLocked(loaded: LoadedPolicy, paths: RuntimePaths, options: S
     if (!(err instanceof GatewayctlError)) throw err;
     const existing = await readDiskConfig(paths.dir);
     if (!existing) {
-      throw new OperationError(`cannot start: the source ${source} cannot be used and the runtime directory ${paths.dir} holds no generation yet (${err.message})`, {
+      throw new OperationError(`cannot start: the source ${source} is unavailable and the runtime directory ${paths.dir} holds no generation yet (${err.message})`, {
         code: err.code === "SOURCE_LEAKS" || err.code === "SOURCE_INVALID" ? err.code : "SOURCE_UNAVAILABLE",
         cause: err,
         hint: err.hint ?? "run gatewayctl build, or pass --from DIR with a build output",
       });
     }
     const gen = existing.generation !== undefined ? `generation ${existing.generation}` : "the configuration on disk";
-    warn(`source ${source} not used (${err.message}): starting on last known-good ${gen}`);
+    warn(`source ${source} unavailable: starting on last known-good ${gen} (${err.message})`);
     sync = { action: "source-unavailable", source, reason: err.message, ...(existing.generation !== undefined ? { generation: existing.generation } : {}) };
   }
 

@@ -98,10 +98,20 @@ describe("gatewayctl audit", () => {
       const noGuard = join(tmp.dir, "no-guard");
       await cp(out, noGuard, { recursive: true });
       await rm(join(noGuard, "gatewayctl_guard.py"));
+      // a build whose protected routes lost their guard is not proven: a leak, exit 1 (sync and start refuse it too)
       const r2 = await runCli(["audit", join(noGuard, "config.yaml")]);
-      expect(r2.exitCode).toBe(0);
-      expect(r2.stderr).toContain("gatewayctl_guard.py is missing: the guard does not count");
+      expect(r2.exitCode).toBe(1);
+      expect(r2.stdout).toContain(`LEAK  gatewayctl_guard.py is missing from ${noGuard}`);
       expect(r2.stdout).toContain("request-borne mechanisms (open");
+
+      // the same for a config that no longer loads it
+      const unloaded = join(tmp.dir, "unloaded");
+      await cp(out, unloaded, { recursive: true });
+      const text = await readFile(join(unloaded, "config.yaml"), "utf8");
+      await writeFile(join(unloaded, "config.yaml"), text.replace("  callbacks:\n    - gatewayctl_guard.proxy_handler_instance\n", ""));
+      const r3 = await runCli(["audit", join(unloaded, "config.yaml")]);
+      expect(r3.exitCode).toBe(1);
+      expect(r3.stdout).toContain("does not load the privacy guard");
     });
 
     it("catches a hand edit that sends a local-first alias to a deployment its route does not list", async () => {

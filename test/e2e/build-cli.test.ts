@@ -174,6 +174,6 @@ describe("gatewayctl build", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("image: ghcr.io/berriai/litellm:1.108.7");
     expect(r.stdout).toContain("127.0.0.1:4000:4000");
-    expect(r.stdout).toContain("/var/lib/gatewayctl/runtime:/etc/gatewayctl/runtime:ro");
+    expect(r.stdout).toContain("/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro");
   });
 });

@@ -1,6 +1,6 @@
 /**
- * LiteLLM 1.108.7 never runs without the guard: when gatewayctl_guard.py or the route map it reads is missing from
- * the runtime directory, the REAL proxy fails at startup and `gatewayctl start --runtime process` reports it.
+ * LiteLLM 1.108.7 never runs without the guard, twice over: `gatewayctl start` refuses a build whose guard or route
+ * map is missing before LiteLLM runs, and the REAL proxy given such a directory directly fails at startup.
  */
 import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,7 +8,8 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../support/cli.js";
 import { startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
-import { requireLitellm } from "../support/litellm.js";
+import { LITELLM, requireLitellm } from "../support/litellm.js";
+import { execa } from "execa";
 import { freePort } from "../support/net.js";
 
 const env = { LITELLM_MASTER_KEY: "sk-guard-load-3e8d1f0a9b" };
@@ -54,21 +55,44 @@ async function startFrom(remove: string): Promise<{ exitCode: number; stderr: st
   return runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", from, "--timeout", "120"], { env, timeout: 180_000 });
 }
 
+/** The real proxy run directly on a build directory missing one file; resolves with its output once it exits. */
+async function litellmOn(remove: string): Promise<{ exitCode: number | undefined; output: string }> {
+  const from = join(dir, `litellm-without-${remove}`);
+  await cp(join(dir, "generated"), from, { recursive: true });
+  await rm(join(from, remove));
+  const litellmPort = await freePort();
+  const r = await execa(LITELLM, ["--config", join(from, "config.yaml"), "--host", "127.0.0.1", "--port", String(litellmPort)], {
+    cwd: from,
+    env: { ...env, LITELLM_LOCAL_MODEL_COST_MAP: "True", PATH: process.env.PATH ?? "" },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    timeout: 150_000,
+  });
+  return { exitCode: r.exitCode, output: r.all ?? "" };
+}
+
+describe("gatewayctl refuses a build without the guard before LiteLLM runs", () => {
+  it.each(["gatewayctl_guard.py", "route-map.json"])("start refuses a source without %s, naming it; nothing listens", async (file) => {
+    const r = await startFrom(file);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(file === "route-map.json" ? "has no route-map.json" : "gatewayctl_guard.py is missing");
+    await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
+    const status = await runCli(["status", "--policy", policyFile], { env });
+    expect(status.stdout).toContain("gateway: stopped");
+  }, 60_000);
+});
+
 describe("the real LiteLLM refuses to run without the guard", () => {
   it("fails at startup when gatewayctl_guard.py is missing", async () => {
-    const r = await startFrom("gatewayctl_guard.py");
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain("Could not import proxy_handler_instance from gatewayctl_guard");
-    expect(r.stderr).toContain("Application startup failed");
-    await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
+    const r = await litellmOn("gatewayctl_guard.py");
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toContain("Could not import proxy_handler_instance from gatewayctl_guard");
   }, 180_000);
 
   it("fails at startup when the route map the guard reads is missing", async () => {
-    const r = await startFrom("route-map.json");
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain("gatewayctl guard: cannot read");
-    await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
-    const status = await runCli(["status", "--runtime", "process", "--policy", policyFile], { env });
-    expect(status.stdout).toContain("gateway: stopped");
+    const r = await litellmOn("route-map.json");
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toContain("gatewayctl guard: cannot read");
   }, 180_000);
 });

@@ -206,14 +206,14 @@ describe("a homelab gateway on the real LiteLLM", () => {
       expect(res.headers.get("x-litellm-model-id"), mechanism).toBeNull();
     }
     // the guard answers 403 for everything it sees; LiteLLM's own body check refuses api_base, base_url and
-    // user_config first (1.108.7 answers those with a bare 500)
+    // user_config first (1.108.7 with prisma installed, as in the image, answers those with its own 401)
     expect(outcomes).toEqual({
       fallbacks: "403 guard",
       context_window_fallbacks: "403 guard",
       content_policy_fallbacks: "403 guard",
-      api_base: "500 litellm",
-      base_url: "500 litellm",
-      user_config: "500 litellm",
+      api_base: "401 litellm",
+      base_url: "401 litellm",
+      user_config: "401 litellm",
       router_settings_override: "403 guard",
       "comma-separated models": "403 guard",
       "cloud deployment id": "403 guard",

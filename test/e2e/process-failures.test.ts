@@ -224,7 +224,7 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     );
     const r = await start("--litellm-bin", fake);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`error: LiteLLM 1.82.7 must never run (a compromised or attacked release): stopped it again (${fake})`);
+    expect(r.stderr).toContain(`error: LiteLLM 1.82.7 must never be run: that release is known to be compromised: stopped it again (${fake})`);
     expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
     expect(await exists(join(stateDir, "process.json"))).toBe(false);
     expect(await portOpen(port)).toBe(false);

@@ -42,6 +42,9 @@ beforeAll(async () => {
       routes: { "secure-core": { lane: "private", model: "llama" }, "routine-router": { lane: "routine", model: "llama", fallbacks: ["mini"] } },
     }),
   );
+  // test-routes reads the build (the runtime generation, else the build output); it never recompiles the policy
+  const built = await runCli(["build", "--policy", policyFile], { env });
+  expect(built.exitCode, built.stderr).toBe(0);
 });
 afterAll(async () => {
   await cleanup?.();

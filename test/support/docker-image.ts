@@ -7,10 +7,28 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type Dockerode from "dockerode";
+import { DEFAULT_LITELLM_VERSION } from "../../src/lib/versions.js";
 
 export const FAKE_LITELLM_IMAGE = "gatewayctl-test/fake-litellm:1";
 /** Prints a line with the master key (to check redaction), then exits 1: a gateway that never becomes healthy. */
 export const BROKEN_LITELLM_IMAGE = "gatewayctl-test/broken-litellm:1";
+/** Healthy, but its python3 reports LiteLLM 1.82.7 (a compromised release): the version judge must stop it. */
+export const FORBIDDEN_LITELLM_IMAGE = "gatewayctl-test/forbidden-litellm:1";
+
+/**
+ * The stand-ins' python3: gatewayctl's container healthcheck (python3 -c "...urlopen(.../health/liveliness)") and its
+ * version probe (python3 -c "...importlib.metadata...") are the only python3 calls a LiteLLM container gets.
+ */
+function python3Shim(version: string): string {
+  return [
+    "#!/bin/sh",
+    'case "$*" in',
+    `  *importlib*) echo "${version}" ;;`,
+    "  *) wget -q -O /dev/null http://127.0.0.1:4000/health/liveliness ;;",
+    "esac",
+    "",
+  ].join("\n");
+}
 
 const BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"];
 
@@ -66,6 +84,7 @@ const DOCKERFILE_BASE = [
   "COPY busybox /bin/busybox",
   'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
   "COPY www /www",
+  "COPY python3 /usr/bin/python3",
   "COPY entrypoint.sh /entrypoint.sh",
   'ENTRYPOINT ["/bin/sh", "/entrypoint.sh"]',
   "",
@@ -94,14 +113,15 @@ const BROKEN_ENTRYPOINT = [
 
 const CONTEXT_LABEL = "gatewayctl-test.context";
 
-function contextHash(entrypoint: string): string {
-  return createHash("sha256").update(DOCKERFILE_BASE).update("\0").update(entrypoint).digest("hex").slice(0, 16);
+function contextHash(entrypoint: string, version: string): string {
+  return createHash("sha256").update(DOCKERFILE_BASE).update("\0").update(entrypoint).update("\0").update(python3Shim(version)).digest("hex").slice(0, 16);
 }
 
-async function build(docker: Dockerode, tag: string, entrypoint: string): Promise<void> {
+async function build(docker: Dockerode, tag: string, entrypoint: string, version: string): Promise<void> {
   const context = tarArchive([
-    { name: "Dockerfile", content: `${DOCKERFILE_BASE}LABEL ${CONTEXT_LABEL}=${contextHash(entrypoint)}\n` },
+    { name: "Dockerfile", content: `${DOCKERFILE_BASE}LABEL ${CONTEXT_LABEL}=${contextHash(entrypoint, version)}\n` },
     { name: "busybox", content: busybox(), mode: 0o755 },
+    { name: "python3", content: python3Shim(version), mode: 0o755 },
     { name: "www/health/liveliness", content: "\"I'm alive!\"" },
     { name: "www/health/readiness", content: JSON.stringify({ status: "healthy", db: "Not connected", litellm_version: "fake" }) },
     { name: "entrypoint.sh", content: entrypoint, mode: 0o755 },
@@ -133,22 +153,23 @@ export async function testDocker(): Promise<Dockerode> {
 
 /** Build the fake LiteLLM images unless they already exist. */
 export async function ensureTestImages(docker: Dockerode): Promise<void> {
-  for (const [tag, entry] of [
-    [FAKE_LITELLM_IMAGE, HEALTHY_ENTRYPOINT],
-    [BROKEN_LITELLM_IMAGE, BROKEN_ENTRYPOINT],
+  for (const [tag, entry, version] of [
+    [FAKE_LITELLM_IMAGE, HEALTHY_ENTRYPOINT, "1.108.7"],
+    [BROKEN_LITELLM_IMAGE, BROKEN_ENTRYPOINT, "1.108.7"],
+    [FORBIDDEN_LITELLM_IMAGE, HEALTHY_ENTRYPOINT, "1.82.7"],
   ] as const) {
     const existing = await docker
       .getImage(tag)
       .inspect()
       .catch(() => undefined);
     // rebuilt when missing or built from another version of this file
-    if (existing?.Config?.Labels?.[CONTEXT_LABEL] !== contextHash(entry)) await build(docker, tag, entry);
+    if (existing?.Config?.Labels?.[CONTEXT_LABEL] !== contextHash(entry, version)) await build(docker, tag, entry, version);
   }
 }
 
 /** Remove every container gatewayctl created for a runtime directory (test cleanup). */
 export async function removeGatewayContainers(docker: Dockerode, runtimeDir: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`gatewayctl.runtime-dir=${runtimeDir}`] } });
+  const list = await docker.listContainers({ all: true, filters: { label: [`io.gatewayctl.runtime-dir=${runtimeDir}`] } });
   for (const c of list) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
 }
 
@@ -177,6 +198,7 @@ export async function startLocalRegistry(repository: string, tag: string): Promi
     { name: "www/health/liveliness", content: "\"I'm alive!\"" },
     { name: "www/health/readiness", content: JSON.stringify({ status: "healthy", db: "Not connected", litellm_version: "fake" }) },
     { name: "entrypoint.sh", content: HEALTHY_ENTRYPOINT, mode: 0o755 },
+    { name: "bin/python3", content: python3Shim("1.108.7"), mode: 0o755 },
   ]);
   const unique = tarArchive([{ name: "pulled-id", content: randomBytes(16).toString("hex") }]);
   const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -232,4 +254,16 @@ export async function startLocalRegistry(repository: string, tag: string): Promi
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The real LiteLLM image scripts/build-litellm-image.sh builds (never under the official name: that stays absent). */
+export const LOCAL_LITELLM_IMAGE = `gatewayctl-local/litellm:${DEFAULT_LITELLM_VERSION}`;
+
+/** Fail (never skip) when the real LiteLLM image has not been built. */
+export async function requireLitellmImage(docker: Dockerode): Promise<void> {
+  const found = await docker
+    .getImage(LOCAL_LITELLM_IMAGE)
+    .inspect()
+    .catch(() => undefined);
+  if (!found) throw new Error(`the real LiteLLM image ${LOCAL_LITELLM_IMAGE} is missing: run bash scripts/build-litellm-image.sh (scripts/test.sh does)`);
 }

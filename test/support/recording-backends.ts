@@ -27,6 +27,11 @@ export interface RecordingBackendOptions {
   models?: string[];
   /** the assistant text of every answer */
   reply?: string;
+  /**
+   * where to listen (default 127.0.0.1). A gateway in a container reaches the host as host.docker.internal (the
+   * Docker bridge's gateway address), so Docker tests listen on 0.0.0.0; the URL stays the loopback one the policy names.
+   */
+  listenHost?: string;
 }
 
 export interface RecordingBackend {
@@ -132,7 +137,7 @@ async function startRecordingBackend(
   async function listen(onPort: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(onPort, "127.0.0.1", () => {
+      server.listen(onPort, options.listenHost ?? "127.0.0.1", () => {
         server.off("error", reject);
         resolve();
       });

@@ -110,6 +110,23 @@ describe("judgePrivacyProbe", () => {
   it("fails a 401: a probe with a rejected key proves nothing", () => {
     expect(judgePrivacyProbe("p", "comma-models", r("secure-core"), res(401), map).status).toBe("fail");
   });
+  // bodies as LiteLLM 1.108.7 (with prisma, as in the image) answers them
+  const API_BASE_REJECTED = JSON.stringify({
+    error: { message: "Authentication Error, Rejected Request: api_base is not allowed in request body. Clientside passthrough requires explicit admin opt-in", type: "auth_error", code: "401" },
+  });
+  const NO_DB = JSON.stringify({ error: { message: "No connected db.", type: "no_db_connection", param: null, code: "400" } });
+  it("passes LiteLLM's own 401 refusal of a client api_base, judged from the body", () => {
+    const c = judgePrivacyProbe("p", "client-api-base", r("secure-core"), res(401, {}, API_BASE_REJECTED), map);
+    expect(c.status).toBe("pass");
+    expect(c.message).toContain("refused by LiteLLM's own request check");
+  });
+  it("reports a wrong key (LiteLLM's 400 No connected db.) as a wrong key, never as a refusal", () => {
+    const c = judgePrivacyProbe("p", "comma-models", r("secure-core"), res(400, {}, NO_DB), map);
+    expect(c.status).toBe("fail");
+    expect(c.message).toContain("the key was not accepted");
+    const models = judgeModels(res(400, {}, NO_DB), map);
+    expect(models[0]!.message).toContain("the key was not accepted");
+  });
 });
 
 describe("judgeDrillResponse", () => {
