@@ -2,7 +2,9 @@
 // npm run bench: prints every figure as a ratio against a baseline measured in the same run, never as a
 // bare absolute time (absolute times are shown beside the ratio only for context).
 // Sections: startup (cold build vs node -e 0), scale (1,000 routes / 3,000 models), sync (1,000 files vs rsync -a),
-// start (gatewayctl start --runtime process vs litellm --config directly), test-routes (20 routes vs 1 route, 300 ms backend).
+// sync-example (no-op sync of the example build vs rsync -a), start (gatewayctl start --runtime process vs litellm --config
+// directly), docker-start (gatewayctl start on Docker vs docker run of the same image and config; needs DOCKER_HOST and
+// scripts/build-litellm-image.sh), test-routes (20 routes vs 1 route, 300 ms backend).
 // Everything listens on 127.0.0.1 only and stops by itself.
 import { spawnSync, spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
@@ -14,6 +16,8 @@ import { createServer as createNetServer } from "node:net";
 import { stringify } from "yaml";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+process.env.DOCKER_HOST ??= "unix:///tmp/gw-docker.sock";
+const { DEFAULT_LITELLM_VERSION } = await import(join(ROOT, "dist", "lib", "versions.js"));
 const CLI = join(ROOT, "dist", "cli.js");
 const LITELLM = join(ROOT, ".venv-litellm", "bin", "litellm");
 const only = process.argv.slice(2);
@@ -258,6 +262,60 @@ try {
     report("sync", "no-op sync, in-process syncRuntime()", median(inNoop), "rsync -a (no-op)", median(noopRsync), {
       text: "< 1×",
       ok: (r) => r < 1,
+    });
+  }
+
+  // --- no-op sync of the example build (11 files) -------------------------------------------------------
+  if (want("sync-example")) {
+    const src = join(work, "example-src");
+    cli(["build", "--policy", join(ROOT, "examples/homelab/gateway.policy.yaml"), "--out", src]);
+    const to = join(work, "example-to", "runtime");
+    mkdirSync(dirname(to), { recursive: true });
+    cli(["sync", "--from", src, "--to", to]);
+    const rto = join(work, "example-rsync");
+    spawnSync("rsync", ["-a", `${src}/`, `${rto}/`]);
+    const noop = timeMedian(process.execPath, [CLI, "sync", "--from", src, "--to", to], N);
+    const rsyncNoop = timeMedian("rsync", ["-a", `${src}/`, `${rto}/`], N);
+    report("sync", "no-op sync of the example build (CLI)", noop, "rsync -a (no-op)", rsyncNoop);
+  }
+
+  // --- start on Docker (the real LiteLLM image) ----------------------------------------------------------
+  if (want("docker-start")) {
+    const image = `gatewayctl-local/litellm:${DEFAULT_LITELLM_VERSION}`;
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
+      throw new Error(`the LiteLLM image ${image} is missing: run bash scripts/build-litellm-image.sh (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"})`);
+    }
+    const viaCli = [], direct = [];
+    for (let k = 0; k < 3; k++) {
+      const dir = join(work, `docker-start-${k}`);
+      mkdirSync(dir, { recursive: true });
+      const port = await freePort();
+      const secretsFile = writeSecrets(dir);
+      const policy = benchPolicy({ routes: 5, port, ollamaUrl: "http://127.0.0.1:11434", runtimeDir: join(dir, "runtime"), secretsFile });
+      policy.gateway = { ...policy.gateway, runtime: "docker", image };
+      const policyFile = join(dir, "gateway.policy.yaml");
+      writeFileSync(policyFile, stringify(policy));
+      cli(["build", "--policy", policyFile]);
+      cli(["sync", "--policy", policyFile]);
+      // direct: docker run of the same image and generation, to ready
+      const directPort = await freePort();
+      const t0 = Date.now();
+      const run = spawnSync("docker", [
+        "run", "-d", "--rm", "--name", `gw-bench-direct-${k}`, "-p", `127.0.0.1:${directPort}:4000`,
+        "-v", `${join(dir, "runtime.generations")}:/etc/gatewayctl/generations:ro`,
+        "-e", "LITELLM_MASTER_KEY=sk-bench-direct-0123456789", "-e", "LITELLM_MODE=PRODUCTION",
+        image, "--config", "/etc/gatewayctl/generations/current/config.yaml", "--port", "4000",
+      ], { encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`docker run failed: ${run.stderr}`);
+      await waitReady(`http://127.0.0.1:${directPort}`, 180_000);
+      direct.push(Date.now() - t0);
+      spawnSync("docker", ["rm", "-f", `gw-bench-direct-${k}`], { stdio: "ignore" });
+      viaCli.push(await cliAsync(["start", "--policy", policyFile]));
+      await cliAsync(["stop", "--policy", policyFile]);
+    }
+    report("start", "gatewayctl start (docker) to ready", median(viaCli), "docker run to ready", median(direct), {
+      text: "< 1.2×",
+      ok: (r) => r < 1.2,
     });
   }
 

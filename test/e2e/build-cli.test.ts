@@ -176,4 +176,22 @@ describe("gatewayctl build", () => {
     expect(r.stdout).toContain("127.0.0.1:4000:4000");
     expect(r.stdout).toContain("/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro");
   });
+
+  it("a relative secrets file is found by docker-compose from the output directory (it resolves paths there)", async () => {
+    const project = join(tmp.dir, "relative-secrets");
+    await mkdir(project, { recursive: true });
+    const example = await readFile(join(ROOT, "examples", "homelab", "gateway.policy.yaml"), "utf8");
+    const policy = example.replace(/file: ~\/\.config\/gatewayctl\/secrets\.env/, "file: ./secrets.env").replace(/dir: \/var\/lib\/gatewayctl\/runtime/, "dir: ./state/runtime");
+    expect(policy).toContain("file: ./secrets.env");
+    await writeFile(join(project, "gateway.policy.yaml"), policy);
+    await writeFile(join(project, "secrets.env"), "LITELLM_MASTER_KEY=sk-x\n", { mode: 0o600 });
+    const built = await runCli(["build", "--policy", join(project, "gateway.policy.yaml")]);
+    expect(built.exitCode, built.stderr).toBe(0);
+    const r = await execa("docker-compose", ["-f", join(project, "generated", "docker-compose.yml"), "config"], { reject: false });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    // both relative paths of the policy, as compose resolves them from generated/
+    expect(r.stdout).toContain(`${project}/state/runtime.generations:/etc/gatewayctl/generations:ro`);
+    expect(r.stdout).toContain("LITELLM_MASTER_KEY: sk-x");
+  });
 });

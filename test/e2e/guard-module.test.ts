@@ -39,7 +39,6 @@ const routeMap: RouteMap = {
  */
 const RUNNER = `
 import asyncio, importlib.util, json, os, sys, traceback
-import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 spec_in = json.load(sys.stdin)

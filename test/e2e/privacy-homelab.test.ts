@@ -6,7 +6,7 @@
  * restarted once, on a hand-edited config; test order matters.
  */
 import { execa } from "execa";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { chmod, cp, readFile, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parse, stringify } from "yaml";
@@ -286,9 +286,10 @@ describe("a homelab gateway on the real LiteLLM", () => {
     }
   }, 180_000);
 
-  describe("a hand-edited runtime config: a cloud fallback and default_fallbacks on secure-core, the guard removed", () => {
+  describe("a hand-edited config: a cloud fallback and default_fallbacks on secure-core, the guard removed", () => {
+    let edited: string;
     beforeAll(async () => {
-      const edited = join(dir, "edited");
+      edited = join(dir, "edited");
       await cp(join(dir, "generated"), edited, { recursive: true });
       const configFile = join(edited, "config.yaml");
       const config = parse(await readFile(configFile, "utf8")) as Record<string, Record<string, unknown>>;
@@ -297,24 +298,37 @@ describe("a homelab gateway on the real LiteLLM", () => {
       router.default_fallbacks = ["gw-fallback-mini"];
       delete config.litellm_settings!.callbacks;
       await writeFile(configFile, stringify(config));
-      // the gateway restarts on it (the process runtime sees the changed config)
-      const restarted = await runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", edited, "--timeout", "180"], { env, timeout: 240_000 });
-      expect(restarted.exitCode, restarted.stderr).toBe(0);
-      expect(await readFile(join(dir, "runtime", "config.yaml"), "utf8")).toContain("default_fallbacks");
     }, 240_000);
 
-    it("test-routes catches it: the runtime config check, the privacy probes and the drill each fail", async () => {
+    it("start refuses to sync it and keeps the gateway on the last known-good generation", async () => {
+      const r = await runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", edited, "--timeout", "180"], { env, timeout: 240_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain("does not load the privacy guard");
+      expect(r.stderr).toMatch(/starting on last known-good generation \d+/);
+      expect(await readFile(join(dir, "runtime", "config.yaml"), "utf8")).not.toContain("default_fallbacks");
+    }, 240_000);
+
+    it("edited in place in the runtime directory, start refuses it (exit 1) and the running gateway keeps serving", async () => {
+      const live = await realpath(join(dir, "runtime"));
+      await chmod(join(live, "config.yaml"), 0o644);
+      await cp(join(edited, "config.yaml"), join(live, "config.yaml"));
+      const r = await runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", edited], { env, timeout: 240_000 });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain("error: refusing to start: the runtime config fails the privacy proof");
+      expect((await fetch(`${gateway()}/health/readiness`)).status).toBe(200);
+    }, 240_000);
+
+    it("test-routes catches it: the runtime config checks and the drill (which runs the edited copy) fail", async () => {
       cloud.clear();
       const { exitCode, report } = await testRoutes(["--drill"]);
       expect(exitCode).toBe(1);
       const failed = report.checks.filter((c) => c.status === "fail");
       const names = failed.map((c) => c.name);
       expect(names).toContain("config guard");
-      expect(names).toContain("config privacy proof secure-core reaches gw-fallback-mini:mini");
-      // without the guard the probes get through: each is reported as a violation
-      expect(names).toContain("privacy secure-core client-fallbacks");
-      expect(names).toContain("privacy direct-id openai-fast:mini");
-      // the drill shows secure-core falling back to the cloud deployment
+      expect(names.some((n) => n.startsWith("config privacy proof secure-core") && n.endsWith("gw-fallback-mini:mini"))).toBe(true);
+      // the running gateway is the last known-good one: its probes still hold
+      expect(report.checks.find((c) => c.name === "privacy secure-core client-fallbacks")?.status).toBe("pass");
+      // the drill copies the runtime files as they are: secure-core falls back to the cloud deployment
       const drill = report.checks.find((c) => c.name === "drill secure-core mock_testing_fallbacks")!;
       expect(drill.status).toBe("fail");
       expect(drill.message).toMatch(/^PRIVACY VIOLATION/);

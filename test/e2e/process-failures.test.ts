@@ -276,3 +276,63 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     expect(await portOpen(port)).toBe(false);
   });
 });
+
+/** A stand-in litellm (node) that answers the health endpoints as 1.108.7 does; for runtime bookkeeping tests. */
+async function healthyFakeLitellm(): Promise<string> {
+  const fake = join(tmp.dir, "litellm-healthy");
+  await writeFile(
+    fake,
+    [
+      `#!${process.execPath}`,
+      'const http = require("node:http");',
+      'const arg = (n) => process.argv[process.argv.indexOf(n) + 1];',
+      "http.createServer((req, res) => {",
+      '  res.setHeader("content-type", "application/json");',
+      '  res.end(req.url.startsWith("/health/readiness") ? JSON.stringify({ status: "healthy", litellm_version: "1.108.7" }) : JSON.stringify("I\'m alive!"));',
+      '}).listen(Number(arg("--port")), arg("--host"));',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return fake;
+}
+
+describe("the runtime is a recorded fact of the build", () => {
+  it("start --runtime docker on a build for the process runtime is refused (exit 2) with the fix; nothing starts", async () => {
+    await writeSecrets(goodSecrets);
+    const r = await runCli(["start", "--runtime", "docker", "--policy", policyFile], { cwd: tmp.dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("error: this build targets the process runtime, not docker");
+    expect(r.stderr).toContain("hint: set gateway.runtime: docker in the policy and run gatewayctl build");
+    expect(await portOpen(port)).toBe(false);
+    expect(await exists(join(stateDir, "process.json"))).toBe(false);
+  });
+
+  it("stop, status and logs act on the gateway that runs, whatever --runtime says; a killed gateway is crashed (exit 1), not stopped", async () => {
+    await writeSecrets(goodSecrets);
+    const fake = await healthyFakeLitellm();
+    const started = await start("--litellm-bin", fake, "--json");
+    expect(started.exitCode, started.stderr).toBe(0);
+    const pid = Number((JSON.parse(started.stdout) as { id: string }).id);
+
+    const status = await runCli(["status", "--runtime", "docker", "--policy", policyFile, "--json"], { cwd: tmp.dir });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ kind: "process", state: "running", id: String(pid) });
+
+    process.kill(-pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const crashed = await runCli(["status", "--policy", policyFile], { cwd: tmp.dir });
+    expect(crashed.exitCode).toBe(1);
+    expect(crashed.stdout).toContain(`gateway: crashed (process, pid ${pid})`);
+    expect(crashed.stdout).toContain("the gateway died without gatewayctl stop");
+
+    // a docker flag, no Docker daemon: stop still acts on the process runtime's record (and never touches Docker)
+    const stop = await runCli(["stop", "--runtime", "docker", "--policy", policyFile], { cwd: tmp.dir, env: { DOCKER_HOST: "unix:///nonexistent.sock" } });
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    expect(stop.stderr).toContain("was started by the process runtime; acting on it (not --runtime docker)");
+    expect(stop.stdout).toContain("gateway was not running (process)");
+    const after = await runCli(["status", "--policy", policyFile, "--json"], { cwd: tmp.dir });
+    expect(after.exitCode).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ kind: "process", state: "stopped" });
+  });
+});
