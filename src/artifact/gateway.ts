@@ -15,6 +15,8 @@ export const CURRENT_LINK = "current";
 /** The config path LiteLLM is given inside the container: through the link, so a plain restart picks up a sync. */
 export const CONTAINER_CONFIG_PATH = `${CONTAINER_GENERATIONS_DIR}/${CURRENT_LINK}/${CONFIG_FILE}`;
 export const COMPOSE_SERVICE = "litellm";
+/** Where `build` writes, relative to the policy's directory, and so the default sync source. */
+export const DEFAULT_OUT_DIR = "generated";
 export const OFFICIAL_LITELLM_IMAGE = "ghcr.io/berriai/litellm";
 /** Host a containerised proxy uses to reach a service on the Docker host (ExtraHosts host-gateway). */
 export const DOCKER_HOST_ALIAS = "host.docker.internal";

@@ -11,34 +11,29 @@ export function registerAudit(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (configPath: string, raw: Record<string, unknown>) => {
       const { z } = await import("zod");
-      const { InputError } = await import("../lib/errors.js");
-      const flags = z
-        .object({
+      const { parseFlags } = await import("./flags.js");
+      const data = parseFlags(
+        z.object({
           policy: z.string().min(1).optional(),
           private: z.array(z.string().min(1)).optional(),
           localHost: z.array(z.string().min(1)).optional(),
           json: z.boolean().optional(),
-        })
-        .safeParse(raw);
-      if (!flags.success) {
-        throw new InputError(`invalid options: ${flags.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}`, {
-          code: "BAD_FLAGS",
-          hint: "see gatewayctl audit --help",
-        });
-      }
+        }),
+        raw,
+      );
       const { auditConfig } = await import("../artifact/audit.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
       const report = await auditConfig({
         configPath,
-        ...(flags.data.policy ? { policyFile: flags.data.policy } : {}),
-        ...(flags.data.private ? { privateAliases: flags.data.private } : {}),
-        ...(flags.data.localHost ? { localHosts: flags.data.localHost } : {}),
+        ...(data.policy ? { policyFile: data.policy } : {}),
+        ...(data.private ? { privateAliases: data.private } : {}),
+        ...(data.localHost ? { localHosts: data.localHost } : {}),
       });
       for (const n of report.notes) stderr(`warning: ${n}`);
       if (!report.ok) process.exitCode = 1;
       const source = report.expectationsFrom === "--private" ? undefined : report.expectationsFrom;
 
-      if (flags.data.json) {
+      if (data.json) {
         printJson(report);
         return;
       }

@@ -108,22 +108,18 @@ export function registerBuild(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>) => {
       const { z } = await import("zod");
-      const { InputError, formatDiagnostic } = await import("../lib/errors.js");
-      const flags = z
-        .object({
+      const { formatDiagnostic } = await import("../lib/errors.js");
+      const { parseFlags } = await import("./flags.js");
+      const flags = parseFlags(
+        z.object({
           policy: z.string().min(1),
           out: z.string().min(1).optional(),
           check: z.boolean().optional(),
           json: z.boolean().optional(),
-        })
-        .safeParse(raw);
-      if (!flags.success) {
-        throw new InputError(`invalid options: ${flags.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}`, {
-          code: "BAD_FLAGS",
-          hint: "see gatewayctl build --help",
-        });
-      }
-      const { policy: policyFile, check, json } = flags.data;
+        }),
+        raw,
+      );
+      const { policy: policyFile, check, json } = flags;
       const { join, resolve, relative } = await import("node:path");
       const { createHash } = await import("node:crypto");
       const { loadPolicy } = await import("../policy/load-policy.js");
@@ -131,7 +127,7 @@ export function registerBuild(program: Command): void {
       const { stdout, stderr, printJson } = await import("../lib/output.js");
 
       const loaded = await loadPolicy(policyFile);
-      const out = flags.data.out ? resolve(flags.data.out) : join(loaded.dir, DEFAULT_OUT_DIR);
+      const out = flags.out ? resolve(flags.out) : join(loaded.dir, DEFAULT_OUT_DIR);
       // compose resolves the policy's relative paths from the output directory
       const compiled = buildGateway(loaded, { outDir: relative(loaded.dir, out) || "." });
       const shown = relative(process.cwd(), out) || ".";
@@ -182,7 +178,7 @@ export function registerBuild(program: Command): void {
           for (const p of drift.missing) stdout(`missing: ${p}`);
           for (const p of drift.changed) stdout(`differs: ${p}`);
           for (const p of drift.extra) stdout(`extra:   ${p}`);
-          stderr(`${shown} is out of date with ${loaded.file}; run: gatewayctl build --policy ${loaded.file}${flags.data.out ? ` --out ${flags.data.out}` : ""}`);
+          stderr(`${shown} is out of date with ${loaded.file}; run: gatewayctl build --policy ${loaded.file}${flags.out ? ` --out ${flags.out}` : ""}`);
         }
         return;
       }

@@ -1,3 +1,4 @@
+import type { RuntimeKind } from "../artifact/types.js";
 import type { Command } from "commander";
 import type { RuntimeTarget } from "../runtime/start-gateway.js";
 
@@ -17,18 +18,20 @@ export async function runtimeTargetFromFlags<T extends Record<string, unknown>>(
   raw: Record<string, unknown>,
   extend: (z: typeof import("zod").z) => { [K in keyof T]: import("zod").ZodType<T[K]> },
   onProgress?: (line: string) => void,
-): Promise<{ flags: T & { policy: string; runtime?: "docker" | "process"; dir?: string }; target: RuntimeTarget }> {
+): Promise<{ flags: T & { policy: string; runtime?: RuntimeKind; dir?: string }; target: RuntimeTarget }> {
   const { z } = await import("zod");
-  const { parseFlags, resolveRuntimeTarget } = await import("../runtime/start-gateway.js");
+  const { RUNTIME_KINDS } = await import("../artifact/types.js");
+  const { parseFlags } = await import("./flags.js");
+  const { resolveRuntimeTarget } = await import("../runtime/start-gateway.js");
   const flags = parseFlags(
     z.object({
       policy: z.string().min(1),
-      runtime: z.enum(["docker", "process"]).optional(),
+      runtime: z.enum(RUNTIME_KINDS).optional(),
       dir: z.string().min(1).optional(),
       ...extend(z),
     }),
     raw,
-  ) as T & { policy: string; runtime?: "docker" | "process"; dir?: string };
+  ) as T & { policy: string; runtime?: RuntimeKind; dir?: string };
   const target = await resolveRuntimeTarget({
     policyFile: flags.policy,
     ...(flags.runtime ? { runtime: flags.runtime } : {}),

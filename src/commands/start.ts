@@ -14,12 +14,14 @@ export function registerStart(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>) => {
       const { z } = await import("zod");
-      const { parseFlags, startGateway } = await import("../runtime/start-gateway.js");
+      const { RUNTIME_KINDS } = await import("../artifact/types.js");
+      const { parseFlags } = await import("./flags.js");
+      const { startGateway } = await import("../runtime/start-gateway.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
       const flags = parseFlags(
         z.object({
           policy: z.string().min(1),
-          runtime: z.enum(["docker", "process"]).optional(),
+          runtime: z.enum(RUNTIME_KINDS).optional(),
           image: z.string().min(1).optional(),
           litellmBin: z.string().min(1).optional(),
           timeout: z.coerce.number().positive().max(3600),

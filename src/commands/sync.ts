@@ -47,7 +47,6 @@ async function resolveSyncTarget(flags: { policy: string; policyGiven: boolean; 
   const { InputError } = await import("../lib/errors.js");
   const { expandPath } = await import("../runtime/paths.js");
   const { access } = await import("node:fs/promises");
-  const { join } = await import("node:path");
   const exists = await access(flags.policy).then(
     () => true,
     () => false,
@@ -64,11 +63,8 @@ async function resolveSyncTarget(flags: { policy: string; policyGiven: boolean; 
   const { loadPolicy } = await import("../policy/load-policy.js");
   const loaded = await loadPolicy(flags.policy);
   const p = loaded.policy;
-  const from = flags.from
-    ? expandPath(flags.from)
-    : p.runtime.source
-      ? expandPath(p.runtime.source, loaded.dir)
-      : join(loaded.dir, "generated");
+  const { syncSource } = await import("../runtime/start-gateway.js");
+  const from = syncSource(loaded, flags.from);
   const to = flags.to ? expandPath(flags.to) : expandPath(p.runtime.dir, loaded.dir);
   return { from, to, policy: p, keep: p.runtime.keep, timeoutMs: p.runtime.sourceTimeoutSeconds * 1000 };
 }

@@ -16,7 +16,7 @@ export function registerTestRoutes(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>) => {
       const { z } = await import("zod");
-      const { parseFlags } = await import("../runtime/start-gateway.js");
+      const { parseFlags } = await import("./flags.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
       const flags = parseFlags(
         z.object({

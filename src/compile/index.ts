@@ -1,6 +1,7 @@
 import type { LoadedPolicy } from "../policy/load-policy.js";
 import type { Policy } from "../policy/schema.js";
 import { PolicyError, type Diagnostic } from "../lib/errors.js";
+import { DEFAULT_OUT_DIR } from "../artifact/gateway.js";
 import { artifactFromTexts } from "../artifact/read.js";
 import { proveArtifact } from "../artifact/prove.js";
 import { CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
@@ -24,7 +25,7 @@ export interface CompileOptions {
   outDir?: string;
 }
 
-export const DEFAULT_OUT_DIR = "generated";
+export { DEFAULT_OUT_DIR } from "../artifact/gateway.js";
 
 /**
  * Policy → every generated file. Pure and deterministic: the same policy gives byte-identical files.
@@ -74,7 +75,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
 export function buildGateway(loaded: LoadedPolicy, options: { outDir?: string } = {}): CompiledGateway {
   const compiled = compilePolicy(loaded.policy, { policyFile: loaded.file, ...(options.outDir !== undefined ? { outDir: options.outDir } : {}) });
   const text = (path: string): string | undefined => compiled.files.find((f) => f.path === path)?.content;
-  const artifact = artifactFromTexts("generated", {
+  const artifact = artifactFromTexts(options.outDir ?? DEFAULT_OUT_DIR, {
     config: text(CONFIG_FILE)!,
     routeMap: text(ROUTE_MAP_FILE)!,
     modules: Object.fromEntries(compiled.routeMap.gateway.modules.map((m) => [m, text(`${m}.py`)])),

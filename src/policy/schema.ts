@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_LITELLM_VERSION } from "../lib/versions.js";
+import { RUNTIME_KINDS } from "../artifact/types.js";
 
 /**
  * The gateway policy, version 1. Every object is strict so a typo is an error, not a silently ignored key.
@@ -112,7 +113,7 @@ export const GatewaySchema = z
       "The secret holding the gateway's master key, as { secret: NAME }",
     ),
     runtime: z
-      .enum(["docker", "process"])
+      .enum(RUNTIME_KINDS)
       .default("docker")
       .describe("docker: loopback backend URLs are reached as host.docker.internal from the container"),
   })

@@ -1,4 +1,3 @@
-import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { GUARD_CALLBACK } from "../artifact/types.js";
 import { classifyDeployment, isStrategyRouterModel, type ClassifyContext } from "./classify.js";
 import {

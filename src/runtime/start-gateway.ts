@@ -5,8 +5,7 @@
  * resolution for `stop`, `status` and `logs`, which act on the gateway that is actually running.
  */
 import { join } from "node:path";
-import type { z } from "zod";
-import { gatewayFacts } from "../artifact/gateway.js";
+import { DEFAULT_OUT_DIR, gatewayFacts } from "../artifact/gateway.js";
 import type { Artifact } from "../artifact/read.js";
 import { RUNTIME_KINDS, type GatewayFacts } from "../artifact/types.js";
 import { GatewayctlError, InputError, OperationError } from "../lib/errors.js";
@@ -22,17 +21,6 @@ export const START_LOCK = "start.lock";
 /** Default time to wait for `/health/readiness`; LiteLLM takes 10-20 s to import on 2 cores. */
 export const DEFAULT_START_TIMEOUT_SECONDS = 120;
 
-/** Validate a command's flags with its zod schema; a bad flag is invalid input (exit 2). */
-export function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const r = schema.safeParse(raw);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.length ? `--${String(i.path.join(".")).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ` : ""}${i.message}`);
-  throw new InputError(`invalid option${problems.length === 1 ? "" : "s"}: ${problems.join("; ")}`, {
-    code: "INVALID_FLAGS",
-    hint: "run the command with --help for its options",
-  });
-}
-
 export interface RuntimeTarget {
   loaded: LoadedPolicy;
   kind: RuntimeKind;
@@ -47,7 +35,7 @@ export interface RuntimeTarget {
 /** The sync source: the flag, else the policy's runtime.source, else `<policy dir>/generated`. */
 export function syncSource(loaded: LoadedPolicy, from?: string): string {
   if (from) return expandPath(from);
-  return loaded.policy.runtime.source ? expandPath(loaded.policy.runtime.source, loaded.dir) : join(loaded.dir, "generated");
+  return loaded.policy.runtime.source ? expandPath(loaded.policy.runtime.source, loaded.dir) : join(loaded.dir, DEFAULT_OUT_DIR);
 }
 
 /** The runtime whose state file says a gateway was started (process.json or docker.json), if any. */

@@ -98,56 +98,22 @@ export async function readDiskConfig(runtimeDir: string): Promise<{ hash: string
   return { hash: await hashTree(runtimeDir) };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Run `fn` holding `<stateDir>/<name>` (an exclusive lock file holding our pid), so two `gatewayctl start` at
- * once do not launch or restart the gateway under each other. A lock left by a dead process is taken over;
- * waiting longer than `waitMs` for a live holder is an OperationError.
+ * Run `fn` holding `<stateDir>/<name>` (the lock of lock.ts), so two `gatewayctl start` at once do not launch or
+ * restart the gateway under each other; the second waits up to `waitMs` for the first.
  */
 export async function withStateLock<T>(stateDir: string, name: string, waitMs: number, fn: () => Promise<T>, onWait?: (line: string) => void): Promise<T> {
   await ensureStateDir(stateDir);
-  const file = join(stateDir, name);
-  const until = Date.now() + waitMs;
-  let announced = false;
-  for (;;) {
-    try {
-      const handle = await open(file, "wx", 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
-      // stale (or half-written) lock: remove it only if it is still the same one
-      const again = Number((await readFile(file, "utf8").catch(() => "")).trim());
-      if (again === holder || !Number.isInteger(again) || again <= 0) await rm(file, { force: true });
-      continue;
-    }
-    if (Date.now() >= until) {
-      throw new OperationError(`another gatewayctl (pid ${holder}) is starting or stopping this gateway`, {
-        code: "STATE_LOCKED",
-        hint: `wait for it to finish; if no gatewayctl is running, remove ${file}`,
-      });
-    }
-    if (!announced) {
-      onWait?.(`waiting for another gatewayctl (pid ${holder}) that is starting or stopping this gateway`);
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { acquireLockFile } = await import("./lock.js");
+  const lock = await acquireLockFile(join(stateDir, name), {
+    code: "STATE_LOCKED",
+    busy: "another gatewayctl is starting or stopping this gateway",
+    waitMs,
+    ...(onWait ? { onWait } : {}),
+  });
   try {
     return await fn();
   } finally {
-    await rm(file, { force: true });
+    await lock.release();
   }
 }

@@ -13,11 +13,10 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { OperationError } from "../lib/errors.js";
 import { CURRENT_LINK } from "../artifact/gateway.js";
+import { acquireLockFile, type HeldLock } from "./lock.js";
 import { runtimePaths } from "./paths.js";
 
 export const MANIFEST_NAME = ".gatewayctl-manifest.json";
@@ -276,130 +275,8 @@ export async function pruneGenerations(dir: string, keep: number): Promise<numbe
   return doomed.sort((a, b) => a - b);
 }
 
-// --- the lock -------------------------------------------------------------------------------------------------
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  bootId?: string;
-  /** process start time in clock ticks since boot (Linux), to tell a reused pid from the lock's owner */
-  startTicks?: string;
-  createdAt: string;
-}
-
-async function readProc(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, "utf8")).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-async function startTicksOf(pid: number): Promise<string | undefined> {
-  const stat = await readProc(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  // field 22; the command name (field 2) may contain spaces, so count from the last ')'
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return rest[19];
-}
-
-async function isAlive(info: LockInfo): Promise<boolean> {
-  if (info.host !== hostname()) return true; // cannot tell: treat as held
-  const bootId = await readProc("/proc/sys/kernel/random/boot_id");
-  if (bootId && info.bootId && bootId !== info.bootId) return false; // written before a reboot
-  try {
-    process.kill(info.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
-  }
-  if (info.startTicks) {
-    const ticks = await startTicksOf(info.pid);
-    if (ticks && ticks !== info.startTicks) return false; // the pid was reused
-  }
-  return true;
-}
-
-export interface HeldLock {
-  release(): Promise<void>;
-}
-
-/**
- * Take `D.lock` with O_EXCL. A lock whose owner is dead (killed, or from before a reboot) is broken; a live one
- * is reported as an OperationError naming its pid.
- */
+/** Take `D.lock` (see lock.ts): one sync or rollback at a time; a live holder is reported at once. */
 export async function acquireLock(dir: string, what: string, gatewayNote: string): Promise<HeldLock> {
   const { lock } = runtimePaths(dir);
-  await mkdir(dirname(lock), { recursive: true });
-  const info: LockInfo = {
-    pid: process.pid,
-    host: hostname(),
-    ...(await readProc("/proc/sys/kernel/random/boot_id").then((b) => (b ? { bootId: b } : {}))),
-    ...(await startTicksOf(process.pid).then((t) => (t ? { startTicks: t } : {}))),
-    createdAt: new Date().toISOString(),
-  };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(lock, "wx", 0o644);
-      try {
-        await fh.writeFile(`${JSON.stringify(info)}\n`);
-      } finally {
-        await fh.close();
-      }
-      return { release: () => rm(lock, { force: true }) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    let held: LockInfo | undefined;
-    try {
-      held = JSON.parse(await readFile(lock, "utf8")) as LockInfo;
-    } catch {
-      // torn or vanished: a writer died between create and write, or it was just released
-      held = undefined;
-    }
-    if (!held) {
-      // empty or torn: its writer may be between creating and writing it; only an old one is stale
-      const age = await stat(lock).then(
-        (st) => Date.now() - st.mtimeMs,
-        () => 0,
-      );
-      if (age < 10_000) {
-        throw new OperationError(`another gatewayctl is working on ${dir}: ${what} not started; ${gatewayNote}`, {
-          code: "SYNC_LOCKED",
-          hint: `wait for it to finish; if no gatewayctl is running, remove ${lock}`,
-        });
-      }
-    }
-    if (held && (await isAlive(held))) {
-      throw new OperationError(`another gatewayctl (pid ${held.pid}, since ${held.createdAt}) is working on ${dir}: ${what} not started; ${gatewayNote}`, {
-        code: "SYNC_LOCKED",
-        hint: `wait for it to finish; if no gatewayctl is running, remove ${lock}`,
-      });
-    }
-    // break the stale lock: move it aside (only one breaker wins the rename), then check we moved the stale one
-    const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
-    try {
-      await rename(lock, aside);
-    } catch {
-      continue;
-    }
-    let moved: LockInfo | undefined;
-    try {
-      moved = JSON.parse(await readFile(aside, "utf8")) as LockInfo;
-    } catch {
-      moved = undefined;
-    }
-    if (moved && held && (moved.pid !== held.pid || moved.createdAt !== held.createdAt)) {
-      // we raced another breaker and moved its fresh lock: put it back and report contention
-      await rename(aside, lock).catch(() => undefined);
-      throw new OperationError(`another gatewayctl is working on ${dir}: ${what} not started; ${gatewayNote}`, {
-        code: "SYNC_LOCKED",
-        hint: "wait for it to finish, then run the command again",
-      });
-    }
-    await rm(aside, { force: true });
-  }
-  throw new OperationError(`could not take the lock ${lock}: ${what} not started; ${gatewayNote}`, {
-    code: "SYNC_LOCKED",
-    hint: "another gatewayctl keeps taking it; wait, then run the command again",
-  });
+  return acquireLockFile(lock, { code: "SYNC_LOCKED", busy: `another gatewayctl is working on ${dir}: ${what} not started; ${gatewayNote}` });
 }

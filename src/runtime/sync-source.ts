@@ -7,6 +7,7 @@
  * copies it into the staging directory. Each child is SIGKILLed when it makes no progress for `timeoutMs`, and is
  * then abandoned (unref'd) so a child stuck in the kernel cannot keep gatewayctl alive.
  */
+import type { ManifestFile } from "./sync-generations.js";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
@@ -23,16 +24,8 @@ export interface SourceEntry {
   mode: number;
 }
 
-/** One file the copier read (and wrote into the staging directory). */
-export interface CopiedFile {
-  path: string;
-  sha256: string;
-  size: number;
-  /** whether any execute bit was set on the source file */
-  exec: boolean;
-  /** the source file's size and mtime when it was opened, for the next sync's quick check */
-  sourceSize: number;
-  sourceMtimeNs: string;
+/** One file the copier read (and wrote into the staging directory): its manifest entry, and its content if asked for. */
+export interface CopiedFile extends ManifestFile {
   /** base64 content, only for the files asked for with `inline` */
   content?: string;
 }

@@ -2,6 +2,7 @@
  * The systemd unit that runs `gatewayctl sync` (allowed to fail) and then `gatewayctl start` at boot, from the
  * template shipped in templates/gatewayctl.service.
  */
+import type { RuntimeKind } from "../artifact/types.js";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { packageRoot } from "../lib/package-root.js";
@@ -15,7 +16,7 @@ export function systemdQuote(arg: string): string {
 export interface SystemdUnitOptions {
   policyFile: string;
   /** runtime from the policy: docker adds After=/Wants=docker.service; default docker */
-  runtime?: "docker" | "process";
+  runtime?: RuntimeKind;
   /** the node binary and CLI script; default this process's node and this package's dist/cli.js */
   node?: string;
   cli?: string;

@@ -1,3 +1,4 @@
+import type { RuntimeKind } from "../artifact/types.js";
 import type { CloudProvider, LaneKey, LocalType, SecretsProviderChoice } from "./catalog.js";
 
 /** Everything `init` needs to write a policy: from the wizard's questions or from flags with --yes. */
@@ -11,5 +12,5 @@ export interface InitAnswers {
   laneModels: Partial<Record<LaneKey, string>>;
   cloud: CloudProvider[];
   secrets: { provider: SecretsProviderChoice; file?: string; command?: string };
-  runtime: "docker" | "process";
+  runtime: RuntimeKind;
 }

@@ -1,3 +1,4 @@
+import type { RuntimeKind } from "../artifact/types.js";
 import { checkbox, confirm, input, select, Separator } from "@inquirer/prompts";
 import type { InitAnswers } from "./answers.js";
 import {
@@ -27,7 +28,7 @@ export interface QuestionDefaults {
   secretsProvider?: SecretsProviderChoice;
   secretsFile?: string;
   secretsCommand?: string;
-  runtime?: "docker" | "process";
+  runtime?: RuntimeKind;
 }
 
 export interface WizardResult {
@@ -160,7 +161,7 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
     for (const lane of lanes) laneModels[lane] = await askModel(lane, probe, defaults);
   }
 
-  const runtime = await select<"docker" | "process">({
+  const runtime = await select<RuntimeKind>({
     message: "How should the LiteLLM gateway run?",
     default: defaults.runtime ?? "docker",
     choices: [

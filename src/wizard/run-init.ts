@@ -1,3 +1,4 @@
+import type { RuntimeKind } from "../artifact/types.js";
 import { access, mkdir, open, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError, OperationError } from "../lib/errors.js";
@@ -48,7 +49,7 @@ export interface InitOptions {
   secretsFile?: string;
   secretsCommand?: string;
   createSecrets: boolean;
-  runtime?: "docker" | "process";
+  runtime?: RuntimeKind;
   /** probe timeout, ms */
   probeTimeoutMs?: number;
 }
