@@ -4,16 +4,17 @@
 // Sections: startup (cold build vs node -e 0), scale (1,000 routes / 3,000 models), sync (1,000 files vs rsync -a),
 // sync-example (no-op sync of the example build vs rsync -a), start (gatewayctl start --runtime process vs litellm --config
 // directly), docker-start (gatewayctl start on Docker vs docker run of the same image and config; needs DOCKER_HOST and
-// scripts/build-litellm-image.sh), test-routes (20 routes vs 1 route, 300 ms backend).
+// scripts/build-litellm-image.sh), door (per-request latency through the front door and guard vs the same LiteLLM
+// and config without them, p50/p99 at concurrency 1 and 20), test-routes (20 routes vs 1 route, 300 ms backend).
 // Everything listens on 127.0.0.1 only and stops by itself.
 import { spawnSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
-import { stringify } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.env.DOCKER_HOST ??= "unix:///tmp/gw-docker.sock";
@@ -317,6 +318,78 @@ try {
       text: "< 1.2×",
       ok: (r) => r < 1.2,
     });
+  }
+
+  // --- per-request latency through the front door and the guard (real LiteLLM) -----------------------------
+  if (want("door")) {
+    if (!existsSync(LITELLM)) throw new Error("LiteLLM is not installed: run scripts/setup-litellm.sh");
+    const backend = await startDelayedOllamaStandIn(0);
+    try {
+      const dir = join(work, "door");
+      mkdirSync(dir, { recursive: true });
+      const port = await freePort();
+      const secretsFile = writeSecrets(dir);
+      const clientKey = `sk-bench-client-${Date.now()}-0123456789`;
+      writeFileSync(secretsFile, `${readFileSync(secretsFile, "utf8")}BENCH_CLIENT_KEY=${clientKey}\n`, { mode: 0o600 });
+      const policy = benchPolicy({ routes: 3, port, ollamaUrl: backend.url, runtimeDir: join(dir, "runtime"), secretsFile });
+      policy.clients = { bench: { key: { secret: "BENCH_CLIENT_KEY" }, lanes: ["private"] } };
+      const policyFile = join(dir, "gateway.policy.yaml");
+      writeFileSync(policyFile, stringify(policy));
+      cli(["build", "--policy", policyFile]);
+      // the same config without gatewayctl's modules: no callbacks, no custom_auth (the master key admits everything)
+      const bare = join(dir, "bare");
+      cpSync(join(dir, "generated"), bare, { recursive: true });
+      const config = parseYaml(readFileSync(join(bare, "config.yaml"), "utf8"));
+      delete config.litellm_settings.callbacks;
+      delete config.general_settings.custom_auth;
+      config.general_settings.master_key = "os.environ/BARE_MASTER_KEY";
+      writeFileSync(join(bare, "config.yaml"), stringify(config));
+      const bareKey = "sk-bench-bare-0123456789abcdef";
+      const runSeries = async (baseUrl, key, concurrency, total) => {
+        const lat = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < total) {
+            next++;
+            const t0 = performance.now();
+            const r = await fetch(`${baseUrl}/v1/chat/completions`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+              body: JSON.stringify({ model: "route-0", messages: [{ role: "user", content: "bench" }], max_tokens: 4 }),
+            });
+            await r.text();
+            if (r.status !== 200) throw new Error(`bench request failed: HTTP ${r.status}`);
+            lat.push(performance.now() - t0);
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        lat.sort((a, b) => a - b);
+        return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] };
+      };
+      const barePort = await freePort();
+      const bareProc = spawn(LITELLM, ["--config", join(bare, "config.yaml"), "--host", "127.0.0.1", "--port", String(barePort)], {
+        cwd: bare, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION", BARE_MASTER_KEY: bareKey }, stdio: "ignore", detached: true,
+      });
+      const bareUrl = `http://127.0.0.1:${barePort}`;
+      await waitReady(bareUrl, 180_000);
+      await cliAsync(["start", "--policy", policyFile]);
+      const doorUrl = `http://127.0.0.1:${port}`;
+      try {
+        for (const [concurrency, total] of [[1, 150], [20, 400]]) {
+          await runSeries(bareUrl, bareKey, concurrency, 20); // warm-up
+          await runSeries(doorUrl, clientKey, concurrency, 20);
+          const b = await runSeries(bareUrl, bareKey, concurrency, total);
+          const d = await runSeries(doorUrl, clientKey, concurrency, total);
+          report("door", `p50 with front door + guard, concurrency ${concurrency}`, d.p50, "p50 bare LiteLLM", b.p50, { text: "< 1.15×", ok: (r) => r < 1.15 });
+          report("door", `p99 with front door + guard, concurrency ${concurrency}`, d.p99, "p99 bare LiteLLM", b.p99);
+        }
+      } finally {
+        process.kill(-bareProc.pid, "SIGTERM");
+        await cliAsync(["stop", "--policy", policyFile], { allowFail: true });
+      }
+    } finally {
+      backend.server.close();
+    }
   }
 
   // --- start and test-routes (real LiteLLM) -----------------------------------------------------------

@@ -4,7 +4,8 @@
  * Pure: no I/O.
  */
 import type { Policy } from "../policy/schema.js";
-import { CONFIG_FILE, GUARD_MODULE, type GatewayFacts } from "./types.js";
+import { gatewayEnvName } from "./front-door.js";
+import { AUTH_MODULE, CONFIG_FILE, GUARD_MODULE, type GatewayFacts } from "./types.js";
 
 /** Port LiteLLM listens on inside the container; the policy port is the published one. */
 export const CONTAINER_PORT = 4000;
@@ -89,7 +90,8 @@ export interface ContainerSpec {
   command: string[];
   /** variables passed to the container: values are given at start (secrets) or fixed (GATEWAY_ENV) */
   fixedEnv: Record<string, string>;
-  secretEnv: string[];
+  /** each secret: the variable it is passed under in the container, and the policy's name for it */
+  secretEnv: Array<{ env: string; secret: string }>;
   publish: { hostIp: string; hostPort: number; containerPort: number };
   mount: { source: string; target: string; readOnly: true };
   healthcheck: { test: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
@@ -108,7 +110,7 @@ export function containerSpec(facts: GatewayFacts, runtimeDir: string, generated
     image: imageWithTag(imageOverride ?? facts.image),
     command: ["--config", CONTAINER_CONFIG_PATH, "--port", String(CONTAINER_PORT)],
     fixedEnv: { ...GATEWAY_ENV },
-    secretEnv: [...facts.secretNames],
+    secretEnv: facts.secretNames.map((secret) => ({ env: gatewayEnvName(secret), secret })),
     publish: { hostIp: facts.bind, hostPort: facts.port, containerPort: CONTAINER_PORT },
     mount: { source: generationsDirOf(runtimeDir), target: CONTAINER_GENERATIONS_DIR, readOnly: true },
     // the LiteLLM image has python3 and neither wget nor curl
@@ -142,7 +144,8 @@ export function gatewayFacts(policy: Policy, secretNames: string[]): GatewayFact
     image: imageWithTag(g.image ?? officialImage(g.litellmVersion)),
     litellmVersion: g.litellmVersion,
     masterKeySecret: g.masterKey.secret,
-    secretNames: [...new Set([g.masterKey.secret, ...secretNames])].sort(),
-    modules: [GUARD_MODULE],
+    // the master key, the backends' keys and every client's key
+    secretNames: [...new Set([g.masterKey.secret, ...secretNames, ...Object.values(policy.clients ?? {}).map((c) => c.key.secret)])].sort(),
+    modules: [GUARD_MODULE, AUTH_MODULE],
   };
 }

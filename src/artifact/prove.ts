@@ -7,7 +7,7 @@ import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { configHasGuard, proveRoutes } from "../privacy/prove.js";
 import type { ProofReport, RouteExpectation } from "../privacy/types.js";
 import type { Artifact } from "./read.js";
-import { GUARD_MODULE, type RouteMap } from "./types.js";
+import { AUTH_FUNCTION, AUTH_MODULE, GUARD_MODULE, type RouteMap } from "./types.js";
 
 /** Deployments a route map declares cloud (by their backend's `location`), whatever their api_base looks like. */
 export function cloudDeploymentIds(map: Pick<RouteMap, "deployments">): string[] {
@@ -69,6 +69,10 @@ export function proveArtifact(artifact: Artifact, options: { localHosts?: string
   const hasProtected = artifact.routeMap.routes.some((r) => r.privacy !== "cloud-allowed");
   if (artifact.routeMap.gateway.modules.includes(GUARD_MODULE) && !guardLoaded && hasProtected) {
     moduleProblems.push(`${artifact.configFile} does not load the privacy guard (litellm_settings.callbacks lacks ${GUARD_MODULE}.proxy_handler_instance)`);
+  }
+  const general = artifact.config.general_settings && typeof artifact.config.general_settings === "object" ? artifact.config.general_settings : {};
+  if (artifact.routeMap.gateway.modules.includes(AUTH_MODULE) && general.custom_auth !== AUTH_FUNCTION) {
+    moduleProblems.push(`${artifact.configFile} does not load the front door (general_settings.custom_auth is not ${AUTH_FUNCTION}): any key would reach every endpoint`);
   }
   const report = proveAgainstRouteMap(artifact.config, artifact.routeMap, {
     guardPresent: artifact.modules.has(GUARD_MODULE),

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../lib/errors.js";
+import { gatewayEnvName, secretOfEnvName } from "./front-door.js";
 import { parseLiteLLMConfig } from "./parse-config.js";
 import { parseRouteMap } from "./route-map.js";
 import { CONFIG_FILE, ROUTE_MAP_FILE, type LiteLLMConfig, type RouteMap } from "./types.js";
@@ -98,7 +99,21 @@ export function secretNamesInConfig(config: unknown): string[] {
   return [...names].sort();
 }
 
-/** The secrets a gateway running this artifact needs: what the build recorded, plus every reference of the config as it is. */
+/** The secrets a gateway running this artifact needs (policy names): what the build recorded, plus every reference of the config as it is. */
 export function requiredSecrets(artifact: Pick<Artifact, "config" | "routeMap">): string[] {
-  return [...new Set([...artifact.routeMap.gateway.secretNames, artifact.routeMap.gateway.masterKeySecret, ...secretNamesInConfig(artifact.config)])].sort();
+  const fromConfig = secretNamesInConfig(artifact.config).map((ref) => secretOfEnvName(ref));
+  return [...new Set([...artifact.routeMap.gateway.secretNames, artifact.routeMap.gateway.masterKeySecret, ...fromConfig])].sort();
+}
+
+/**
+ * The gateway's environment for resolved secrets: each under gatewayctl's own name (never a well-known variable a
+ * provider SDK falls back to), and a name the config references without that prefix (a hand-edited config) as is.
+ */
+export function gatewaySecretEnv(artifact: Pick<Artifact, "config">, secrets: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secrets)) env[gatewayEnvName(name)] = value;
+  for (const ref of secretNamesInConfig(artifact.config)) {
+    if (secretOfEnvName(ref) === ref && secrets[ref] !== undefined) env[ref] = secrets[ref];
+  }
+  return env;
 }

@@ -22,6 +22,12 @@ const RouteMapSchema = z.object({
     secretNames: z.array(z.string()),
     modules: z.array(z.string()),
   }),
+  frontDoor: z.object({
+    masterKeyEnv: z.string().min(1),
+    clients: z.array(z.object({ name: z.string().min(1), keySecret: z.string().min(1), keyEnv: z.string().min(1), aliases: z.array(z.string()) })),
+    clientEndpoints: z.array(z.string()),
+    masterEndpoints: z.array(z.string()),
+  }),
   routes: z.array(
     z.object({
       alias: z.string().min(1),

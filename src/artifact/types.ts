@@ -21,6 +21,11 @@ export const GUARD_MODULE = "gatewayctl_guard";
 export const GUARD_FILE = `${GUARD_MODULE}.py`;
 /** Value for litellm_settings.callbacks that loads the guard. */
 export const GUARD_CALLBACK = `${GUARD_MODULE}.proxy_handler_instance`;
+/** Module name of the front door (LiteLLM's custom auth) in the runtime directory. */
+export const AUTH_MODULE = "gatewayctl_auth";
+export const AUTH_FILE = `${AUTH_MODULE}.py`;
+/** Value for general_settings.custom_auth that loads the front door. */
+export const AUTH_FUNCTION = `${AUTH_MODULE}.user_api_key_auth`;
 /** File next to the guard whose content, when equal to the environment variable below, turns on drill mode. */
 export const GUARD_DRILL_TOKEN_FILE = "gatewayctl-drill-token";
 /** Environment variable that must carry the drill token (set only on a test-routes --drill gateway). */
@@ -95,10 +100,37 @@ export interface GatewayFacts {
   modules: string[];
 }
 
+/** One client of the gateway: its own key (by reference) and the route aliases it may use. */
+export interface ClientAccess {
+  name: string;
+  /** the policy's secret name of its key */
+  keySecret: string;
+  /** the environment variable that carries the key inside the gateway (see gatewayEnvName) */
+  keyEnv: string;
+  /** the route aliases this key may ask for, sorted */
+  aliases: string[];
+}
+
+/**
+ * The front door (gatewayctl_auth.py, LiteLLM's custom auth): which keys are admitted and where. Every request that
+ * is not to a public health endpoint must carry a known key and go to an endpoint listed for it; everything else is
+ * refused before any LiteLLM handler runs.
+ */
+export interface FrontDoor {
+  /** the environment variable that carries the master key inside the gateway (gatewayctl's own key) */
+  masterKeyEnv: string;
+  clients: ClientAccess[];
+  /** request paths a client key may call: inference endpoints on which the guard is proven to run, and the model list */
+  clientEndpoints: string[];
+  /** request paths the master key may call: what gatewayctl itself calls (test-routes, the drill, start) */
+  masterEndpoints: string[];
+}
+
 /** The machine-readable route map (`route-map.json`), read by every later stage and by the privacy guard. */
 export interface RouteMap {
   generatedBy: string;
   gateway: GatewayFacts;
+  frontDoor: FrontDoor;
   routes: RoutePlan[];
   deployments: DeploymentInfo[];
   /** model groups that exist only to be fallback targets */

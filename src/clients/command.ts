@@ -4,9 +4,11 @@ import { InputError } from "../lib/errors.js";
 import { printJson, stderr, stdout } from "../lib/output.js";
 import { loadPolicy } from "../policy/load-policy.js";
 import { buildGateway } from "../compile/index.js";
-import { CLIENT_DESTINATIONS, CLIENT_NAMES, renderClient, type ClientName } from "./index.js";
-import { gatewayBaseUrl, normaliseBaseUrl } from "./gateway-url.js";
-import { openClawSettings } from "./openclaw.js";
+import { clientBaseUrl } from "../artifact/gateway.js";
+import { CLIENT_DESTINATIONS, CLIENT_NAMES, POLICY_CLIENT_FOR, renderClient, type ClientName } from "./index.js";
+import { normaliseBaseUrl } from "./gateway-url.js";
+import { clientView, keyEnvOf } from "./routes.js";
+import { OPENCLAW_PRIVATE_CLIENT, openClawSettings } from "./openclaw.js";
 import { mergeOpenClawFile } from "./openclaw-merge-file.js";
 import { findStaleAgentModels, openClawStateDir } from "./openclaw-state.js";
 import { writeFileAtomic } from "./write-file.js";
@@ -18,6 +20,8 @@ export interface ClientsOptions {
   out?: string;
   merge?: string;
   baseUrl?: string;
+  /** the policy client whose key and aliases the config uses (default: POLICY_CLIENT_FOR) */
+  policyClient?: string;
   json: boolean;
 }
 
@@ -27,12 +31,14 @@ const OptionsSchema = z.strictObject({
   out: z.string().min(1).optional(),
   merge: z.string().min(1).optional(),
   baseUrl: z.string().min(1).optional(),
+  policyClient: z.string().min(1).optional(),
   json: z.boolean(),
 });
 
 /** Flags of `gatewayctl clients`, validated. */
 export function parseClientsFlags(client: string, flags: Record<string, unknown>): ClientsOptions {
-  const parsed = OptionsSchema.safeParse({ ...flags, client, json: flags.json === true });
+  const { client: policyClient, ...rest } = flags;
+  const parsed = OptionsSchema.safeParse({ ...rest, ...(policyClient !== undefined ? { policyClient } : {}), client, json: flags.json === true });
   if (!parsed.success) {
     throw new InputError(parsed.error.issues.map((i) => i.message).join("; "), {
       code: "CLIENTS_OPTIONS",
@@ -68,8 +74,19 @@ export async function runClients(options: ClientsOptions): Promise<void> {
   const loaded = await loadPolicy(options.policy);
   const compiled = buildGateway(loaded);
   for (const w of compiled.warnings) stderr(`warning: ${w.message}`);
-  baseUrl ??= gatewayBaseUrl(loaded.policy);
-  const render = renderClient(options.client, compiled.routeMap, baseUrl);
+  baseUrl ??= clientBaseUrl(compiled.routeMap.gateway);
+  const policyClient = options.policyClient ?? POLICY_CLIENT_FOR[options.client];
+  if (options.policyClient && !compiled.routeMap.frontDoor.clients.some((c) => c.name === options.policyClient)) {
+    throw new InputError(`--client ${options.policyClient}: the policy has no such client`, {
+      code: "CLIENTS_OPTIONS",
+      hint: `clients in the policy: ${compiled.routeMap.frontDoor.clients.map((c) => c.name).join(", ") || "(none: add a clients: section)"}`,
+    });
+  }
+  const render = renderClient(options.client, compiled.routeMap, baseUrl, policyClient);
+  const view = clientView(compiled.routeMap, policyClient);
+  if (view.frontDoor.clients.length === 0) {
+    stderr(`warning: the policy has no client "${policyClient}": this config reads the key from ${keyEnvOf(view)} and lists every alias; add clients.${policyClient} with its own key (or pass --client NAME)`);
+  }
   const warnings: string[] = [];
   const written: string[] = [];
   let changes: string[] = [];
@@ -89,7 +106,7 @@ export async function runClients(options: ClientsOptions): Promise<void> {
     const merged = await mergeOpenClawFile({
       file: resolve(options.merge),
       out: options.out ? resolve(options.out) : undefined,
-      settings: openClawSettings(compiled.routeMap, baseUrl),
+      settings: openClawSettings(view, baseUrl, clientView(compiled.routeMap, OPENCLAW_PRIVATE_CLIENT)),
     });
     changes = merged.changes;
     warnings.unshift(...merged.warnings);

@@ -4,16 +4,15 @@
  */
 import type { GeneratedFile } from "../compile/types.js";
 import type { RouteMap } from "../artifact/types.js";
-import type { Policy } from "../policy/schema.js";
 import { renderAiderConfFile, renderAiderMetadataFile, aiderConfig } from "./aider.js";
 import { renderContinueFile } from "./continue.js";
 import { renderEnvFile } from "./env-sh.js";
-import { gatewayBaseUrl } from "./gateway-url.js";
+import { clientBaseUrl } from "../artifact/gateway.js";
 import { openWebUiChoices, renderOpenWebUiFile } from "./open-webui.js";
-import { OPENCLAW_PRIVATE_AGENT_ID, openClawSettings, renderOpenClawFile } from "./openclaw.js";
-import { codingRoute } from "./routes.js";
+import { OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PRIVATE_CLIENT, openClawSettings, renderOpenClawFile } from "./openclaw.js";
+import { clientView, codingRoute } from "./routes.js";
 
-export { gatewayBaseUrl, normaliseBaseUrl } from "./gateway-url.js";
+export { normaliseBaseUrl } from "./gateway-url.js";
 export { CLIENT_KEY_ENV } from "./routes.js";
 
 export interface ClientAliasUsage {
@@ -24,8 +23,8 @@ export interface ClientAliasUsage {
   note?: string;
 }
 
-export const CLIENT_NAMES = ["openclaw", "continue", "open-webui", "aider", "env"] as const;
-export type ClientName = (typeof CLIENT_NAMES)[number];
+import { CLIENT_NAMES, type ClientName } from "./names.js";
+export { CLIENT_NAMES, type ClientName } from "./names.js";
 
 /** One client's files; the first is the main one (what `gatewayctl clients <name>` prints or writes to --out). */
 export interface ClientRender {
@@ -43,12 +42,26 @@ export const CLIENT_DESTINATIONS: Record<ClientName, string> = {
   env: "source it in your shell: . ./env.sh",
 };
 
-/** Pure: the files of one client, paths under `clients/`. */
-export function renderClient(client: ClientName, routeMap: RouteMap, baseUrl: string): ClientRender {
+/**
+ * The policy client (`clients:` entry) whose key and aliases each generated config uses, unless `--client` names
+ * another: the client of the same name, `scripts` for the shell and SDK environment.
+ */
+export const POLICY_CLIENT_FOR: Record<ClientName, string> = {
+  openclaw: "openclaw",
+  continue: "continue",
+  "open-webui": "open-webui",
+  aider: "aider",
+  env: "scripts",
+};
+
+/** Pure: the files of one client, paths under `clients/`, naming only the aliases of its policy client and its own key. */
+export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: string, policyClient: string = POLICY_CLIENT_FOR[client]): ClientRender {
+  const routeMap = clientView(fullMap, policyClient);
   const all = routeMap.routes.map((r) => r.alias);
   switch (client) {
     case "openclaw": {
-      const settings = openClawSettings(routeMap, baseUrl);
+      const privateMap = clientView(fullMap, OPENCLAW_PRIVATE_CLIENT);
+      const settings = openClawSettings(routeMap, baseUrl, privateMap);
       const priv = settings.agents.entries?.[OPENCLAW_PRIVATE_AGENT_ID];
       const notes = [
         settings.agents.defaults ? `default agent: ${settings.agents.defaults.model.primary}` : undefined,
@@ -56,7 +69,7 @@ export function renderClient(client: ClientName, routeMap: RouteMap, baseUrl: st
       ].filter((n): n is string => n !== undefined);
       return {
         client,
-        files: [{ path: "clients/openclaw.json", content: renderOpenClawFile(routeMap, baseUrl) }],
+        files: [{ path: "clients/openclaw.json", content: renderOpenClawFile(routeMap, baseUrl, privateMap) }],
         usage: [{ client, file: "clients/openclaw.json", aliases: all, note: notes.join("; ") || undefined }],
       };
     }
@@ -119,21 +132,11 @@ export function renderClient(client: ClientName, routeMap: RouteMap, baseUrl: st
 }
 
 /** Pure: every client's files (sorted by path) and which file uses which alias, rendering each client once. */
-export function renderClients(policy: Policy, routeMap: RouteMap): { files: GeneratedFile[]; usage: ClientAliasUsage[] } {
-  const baseUrl = gatewayBaseUrl(policy);
+export function renderClients(routeMap: RouteMap): { files: GeneratedFile[]; usage: ClientAliasUsage[] } {
+  const baseUrl = clientBaseUrl(routeMap.gateway);
   const renders = CLIENT_NAMES.map((c) => renderClient(c, routeMap, baseUrl));
   return {
     files: renders.flatMap((r) => r.files).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     usage: renders.flatMap((r) => r.usage),
   };
-}
-
-/** Pure: every client config `build` writes under `clients/`, paths relative to the output dir, sorted by path. */
-export function renderClientFiles(policy: Policy, routeMap: RouteMap): GeneratedFile[] {
-  return renderClients(policy, routeMap).files;
-}
-
-/** Pure: which client file uses which alias, for routes.md. */
-export function clientAliasUsage(policy: Policy, routeMap: RouteMap): ClientAliasUsage[] {
-  return renderClients(policy, routeMap).usage;
 }

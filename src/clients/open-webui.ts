@@ -1,5 +1,5 @@
 import type { RouteMap } from "../artifact/types.js";
-import { CLIENT_KEY_ENV, defaultRoute, privateRoute } from "./routes.js";
+import { keyEnvOf, defaultRoute, privateRoute } from "./routes.js";
 
 /**
  * Open WebUI environment file. The model picker lists every alias from the gateway's /v1/models; the background
@@ -25,7 +25,7 @@ export function renderOpenWebUiFile(map: RouteMap, baseUrl: string): string {
     "# If Open WebUI runs in Docker, 127.0.0.1 is the container itself: use",
     "# `gatewayctl clients open-webui --base-url http://host.docker.internal:<port>/v1` (and --add-host host.docker.internal:host-gateway).",
     `OPENAI_API_BASE_URL=${baseUrl}`,
-    `# The gateway key (LiteLLM master or virtual key, the value of ${CLIENT_KEY_ENV}). Fill it in, never commit it.`,
+    `# The gateway key (LiteLLM master or virtual key, the value of ${keyEnvOf(map)}). Fill it in, never commit it.`,
     "OPENAI_API_KEY=",
     "# Hide direct Ollama access so every request goes through the gateway's privacy rules.",
     "ENABLE_OLLAMA_API=false",

@@ -1,4 +1,4 @@
-import { OPENCLAW_MAIN_AGENT_ID, OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PROVIDER_ID, type OpenClawSettings } from "./openclaw.js";
+import { OPENCLAW_MAIN_AGENT_ID, OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PRIVATE_PROVIDER_ID, OPENCLAW_PROVIDER_ID, type OpenClawSettings } from "./openclaw.js";
 
 /**
  * Pure: merges gatewayctl's OpenClaw settings into a user's existing config object. gatewayctl owns exactly
@@ -48,6 +48,11 @@ export function mergeOpenClawConfig(existing: Obj, generated: OpenClawSettings):
       `(${generated.models.providers.litellm.models.length} route aliases, ${generated.models.providers.litellm.baseUrl})`,
   );
   providers[OPENCLAW_PROVIDER_ID] = generated.models.providers.litellm;
+  const privateProvider = generated.models.providers[OPENCLAW_PRIVATE_PROVIDER_ID];
+  if (privateProvider) {
+    changes.push(`${providers[OPENCLAW_PRIVATE_PROVIDER_ID] === undefined ? "added" : "replaced"} models.providers.${OPENCLAW_PRIVATE_PROVIDER_ID} (the private agent's own key, ${privateProvider.apiKey.id})`);
+    providers[OPENCLAW_PRIVATE_PROVIDER_ID] = privateProvider;
+  }
 
   const agents = child(config, "agents");
   if (generated.agents.defaults) {

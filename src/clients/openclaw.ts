@@ -1,5 +1,5 @@
 import type { RouteMap } from "../artifact/types.js";
-import { CLIENT_KEY_ENV, defaultRoute, localOnlyRoutes, primaryPrice, privateRoute, readableName } from "./routes.js";
+import { keyEnvOf, defaultRoute, localOnlyRoutes, primaryPrice, privateRoute, readableName } from "./routes.js";
 
 /**
  * OpenClaw (2026.9.x) settings for the gateway: one provider `litellm` whose models are the route aliases, the
@@ -8,6 +8,10 @@ import { CLIENT_KEY_ENV, defaultRoute, localOnlyRoutes, primaryPrice, privateRou
  */
 
 export const OPENCLAW_PROVIDER_ID = "litellm";
+/** The private agent's own provider: the same gateway, with the private agent's own key (its policy client). */
+export const OPENCLAW_PRIVATE_PROVIDER_ID = "litellm-private";
+/** The policy client (clients:) whose key and aliases the private agent uses, when the policy has it. */
+export const OPENCLAW_PRIVATE_CLIENT = "openclaw-private";
 /** The agent gatewayctl owns in `agents.entries`. */
 export const OPENCLAW_PRIVATE_AGENT_ID = "private";
 /**
@@ -61,7 +65,7 @@ export const OPENCLAW_MAIN_AGENT_ID = "main";
  * legacy `default: true` marker instead, which OpenClaw converts itself, channel bindings included.
  */
 export interface OpenClawSettings {
-  models: { mode: "merge"; providers: { [OPENCLAW_PROVIDER_ID]: OpenClawProvider } };
+  models: { mode: "merge"; providers: { [OPENCLAW_PROVIDER_ID]: OpenClawProvider; [OPENCLAW_PRIVATE_PROVIDER_ID]?: OpenClawProvider } };
   agents: {
     ownership?: "explicit";
     defaults?: {
@@ -73,13 +77,12 @@ export interface OpenClawSettings {
   };
 }
 
-export function openClawRef(alias: string): string {
-  return `${OPENCLAW_PROVIDER_ID}/${alias}`;
+export function openClawRef(alias: string, provider: string = OPENCLAW_PROVIDER_ID): string {
+  return `${provider}/${alias}`;
 }
 
-/** Pure: the settings object. */
-export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettings {
-  const models: OpenClawModel[] = map.routes.map((route) => {
+function providerModels(map: RouteMap): OpenClawModel[] {
+  return map.routes.map((route) => {
     const price = primaryPrice(map, route);
     const model: OpenClawModel = {
       id: route.alias,
@@ -91,13 +94,25 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
     if (route.maxTokens !== undefined) model.maxTokens = route.maxTokens;
     return model;
   });
+}
+
+/**
+ * Pure: the settings object. `map` is the default agent's view (the `openclaw` client), `privateMap` the private
+ * agent's (the `openclaw-private` client): with its own client, the private agent gets a provider of its own that
+ * carries that client's key, so even a misrouted turn reaches the gateway with a key that has only local-only aliases.
+ */
+export function openClawSettings(map: RouteMap, baseUrl: string, privateMap?: RouteMap): OpenClawSettings {
+  const models = providerModels(map);
+  const ownPrivate = privateMap !== undefined && privateMap.frontDoor.clients.length === 1 && privateMap.frontDoor.clients[0]!.name === OPENCLAW_PRIVATE_CLIENT;
+  const privView = ownPrivate ? privateMap! : map;
+  const privProvider = ownPrivate ? OPENCLAW_PRIVATE_PROVIDER_ID : OPENCLAW_PROVIDER_ID;
   const settings: OpenClawSettings = {
     models: {
       mode: "merge",
       providers: {
         [OPENCLAW_PROVIDER_ID]: {
           baseUrl,
-          apiKey: { source: "env", provider: "default", id: CLIENT_KEY_ENV },
+          apiKey: { source: "env", provider: "default", id: keyEnvOf(map) },
           api: "openai-completions",
           models,
         },
@@ -105,11 +120,19 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
     },
     agents: {},
   };
+  if (ownPrivate && localOnlyRoutes(privView).length > 0) {
+    settings.models.providers[OPENCLAW_PRIVATE_PROVIDER_ID] = {
+      baseUrl,
+      apiKey: { source: "env", provider: "default", id: keyEnvOf(privView) },
+      api: "openai-completions",
+      models: providerModels({ ...privView, routes: localOnlyRoutes(privView) }),
+    };
+  }
   const def = defaultRoute(map);
   if (def) settings.agents.defaults = { model: { primary: openClawRef(def.alias), fallbacks: [] } };
-  const priv = privateRoute(map);
+  const priv = privateRoute(privView);
   if (priv) {
-    const ref = openClawRef(priv.alias);
+    const ref = openClawRef(priv.alias, privProvider);
     settings.agents.ownership = "explicit";
     if (settings.agents.defaults) {
       settings.agents.defaults.systemAgent = { agentId: OPENCLAW_MAIN_AGENT_ID };
@@ -123,7 +146,7 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
         model: { primary: ref, fallbacks: [] },
         utilityModel: ref,
         decisionModel: ref,
-        modelPolicy: { allow: localOnlyRoutes(map).map((r) => openClawRef(r.alias)) },
+        modelPolicy: { allow: localOnlyRoutes(privView).map((r) => openClawRef(r.alias, privProvider)) },
         sandbox: { mode: "all" },
         tools: { deny: [...PRIVATE_AGENT_DENIED_TOOLS] },
       },
@@ -138,17 +161,20 @@ export function openClawSettings(map: RouteMap, baseUrl: string): OpenClawSettin
 }
 
 /** The comment block at the top of the generated file (OpenClaw reads JSON5, so comments are allowed). */
-export function openClawHeader(map: RouteMap, baseUrl: string): string {
+export function openClawHeader(map: RouteMap, baseUrl: string, privateMap?: RouteMap): string {
   const def = defaultRoute(map);
-  const priv = privateRoute(map);
+  const privView = privateMap && privateMap.frontDoor.clients.length === 1 ? privateMap : map;
+  const priv = privateRoute(privView);
+  const privProvider = privView === map ? OPENCLAW_PROVIDER_ID : OPENCLAW_PRIVATE_PROVIDER_ID;
   const lines = [
     "Generated by gatewayctl: OpenClaw settings for the LiteLLM gateway. Re-generate after changing the policy.",
     "Merge it into your config (keeps your other settings): gatewayctl clients openclaw --merge ~/.openclaw/openclaw.json",
-    `Gateway: ${baseUrl}. Key: the environment variable ${CLIENT_KEY_ENV} (a gateway key, never a vendor key).`,
+    `Gateway: ${baseUrl}. Key: the environment variable ${keyEnvOf(map)} (a gateway key, never a vendor key).`,
+    privView !== map ? `The private agent's provider ${OPENCLAW_PRIVATE_PROVIDER_ID} uses its own key, ${keyEnvOf(privView)}, which the gateway admits for local-only aliases only.` : "",
     `Every model is a route alias of the gateway; OpenClaw never sees a vendor model id.`,
     def ? `Default agent: ${openClawRef(def.alias)}, no fallbacks here (the gateway does fallbacks per route).` : "",
     priv
-      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias)} only (local-only aliases), sandboxed, exec denied. ` +
+      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias, privProvider)} only (local-only aliases), sandboxed, exec denied. ` +
         `Agent "${OPENCLAW_MAIN_AGENT_ID}" owns channels, heartbeat and system tasks; bind chats to "${OPENCLAW_PRIVATE_AGENT_ID}" with bindings[].`
       : "No local-only alias in the policy, so no private agent.",
     "agents.defaults.imageModel, pdfModel, voiceModel and mediaModels are left unset on purpose: they serve every",
@@ -158,6 +184,6 @@ export function openClawHeader(map: RouteMap, baseUrl: string): string {
 }
 
 /** Pure: the whole file, JSON5 (a comment header, then plain JSON). */
-export function renderOpenClawFile(map: RouteMap, baseUrl: string): string {
-  return `${openClawHeader(map, baseUrl)}\n${JSON.stringify(openClawSettings(map, baseUrl), null, 2)}\n`;
+export function renderOpenClawFile(map: RouteMap, baseUrl: string, privateMap?: RouteMap): string {
+  return `${openClawHeader(map, baseUrl, privateMap)}\n${JSON.stringify(openClawSettings(map, baseUrl, privateMap), null, 2)}\n`;
 }

@@ -1,7 +1,26 @@
 import type { RouteMap, RoutePlan } from "../artifact/types.js";
 
-/** The environment variable every client reads the gateway key from (a LiteLLM master or virtual key). */
+/**
+ * The environment variable a client reads its gateway key from when the policy names no client for it. With a
+ * `clients:` entry it is that client's own key (the policy's secret name, e.g. OPENCLAW_KEY); never the master key.
+ */
 export const CLIENT_KEY_ENV = "LITELLM_API_KEY";
+
+/**
+ * The route map as one client sees it: only the aliases its key may use, and its key's variable. A renderer given a
+ * view names nothing the gateway would refuse that client. Without a policy client of that name: every alias.
+ */
+export function clientView(map: RouteMap, clientName: string): RouteMap {
+  const client = map.frontDoor.clients.find((c) => c.name === clientName);
+  if (!client) return { ...map, frontDoor: { ...map.frontDoor, clients: [] } };
+  const allowed = new Set(client.aliases);
+  return { ...map, routes: map.routes.filter((r) => allowed.has(r.alias)), frontDoor: { ...map.frontDoor, clients: [client] } };
+}
+
+/** The variable the client of a view reads its key from (see clientView). */
+export function keyEnvOf(map: RouteMap): string {
+  return map.frontDoor.clients.length === 1 ? map.frontDoor.clients[0]!.keySecret : CLIENT_KEY_ENV;
+}
 
 /** A short, readable statement of where an alias's requests may go. */
 export function privacyLabel(route: RoutePlan): string {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-
-const CLIENTS = ["openclaw", "continue", "open-webui", "aider", "env"];
+import { CLIENT_NAMES as CLIENTS } from "../clients/names.js";
 
 export function registerClients(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function registerClients(program: Command): void {
     .option("--out <file>", "write the config to this file instead of printing it")
     .option("--merge <file>", "openclaw only: merge into this openclaw.json (JSON5), keeping your other settings")
     .option("--base-url <url>", "the gateway URL as the client sees it (default http://<bind>:<port>/v1)")
+    .option("--client <name>", "the policy's client (clients:) whose own key and aliases the config uses (default: the client of the same name; scripts for env)")
     .option("--json", "print one JSON object")
     .action(async (client: string, flags: Record<string, unknown>) => {
       const { parseClientsFlags, runClients } = await import("../clients/command.js");

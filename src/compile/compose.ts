@@ -22,29 +22,32 @@ function publishedPort(spec: ContainerSpec): string {
   return `${host}:${spec.publish.hostPort}:${spec.publish.containerPort}`;
 }
 
-/** The compose rendering of the one container specification. */
-export function composeData(spec: ContainerSpec, envFile: string | undefined): Record<string, unknown> {
-  const environment: Record<string, string | null> = { ...spec.fixedEnv };
+/**
+ * The compose rendering of the one container specification. Secrets are interpolated (`${NAME}`) from the
+ * environment of docker-compose, or from the policy's secrets file given with `--env-file`, into gatewayctl's own
+ * variable names: an env_file would put them in the container under the policy's names, which may be the
+ * well-known ones (OPENAI_API_KEY) that provider SDKs fall back to.
+ */
+export function composeData(spec: ContainerSpec): Record<string, unknown> {
+  const environment: Record<string, string> = { ...spec.fixedEnv };
+  for (const { env, secret } of spec.secretEnv) environment[env] = `\${${secret}:?set ${secret} (gatewayctl secrets)}`;
   const service: Record<string, unknown> = {
     image: spec.image,
     command: spec.command,
     ports: [publishedPort(spec)],
     volumes: [`${spec.mount.source}:${spec.mount.target}:ro`],
+    environment,
+    extra_hosts: spec.extraHosts,
+    healthcheck: {
+      test: spec.healthcheck.test,
+      interval: `${spec.healthcheck.intervalSeconds}s`,
+      timeout: `${spec.healthcheck.timeoutSeconds}s`,
+      retries: spec.healthcheck.retries,
+      start_period: `${spec.healthcheck.startPeriodSeconds}s`,
+    },
+    restart: spec.restart,
+    labels: spec.labels,
   };
-  if (envFile) service.env_file = [envFile];
-  // without a secrets file each secret passes through from the environment of whoever runs compose
-  else for (const name of spec.secretEnv) environment[name] = null;
-  service.environment = environment;
-  service.extra_hosts = spec.extraHosts;
-  service.healthcheck = {
-    test: spec.healthcheck.test,
-    interval: `${spec.healthcheck.intervalSeconds}s`,
-    timeout: `${spec.healthcheck.timeoutSeconds}s`,
-    retries: spec.healthcheck.retries,
-    start_period: `${spec.healthcheck.startPeriodSeconds}s`,
-  };
-  service.restart = spec.restart;
-  service.labels = spec.labels;
   return { services: { [COMPOSE_SERVICE]: service } };
 }
 
@@ -52,13 +55,14 @@ export function renderCompose(policy: Policy, facts: GatewayFacts, meta: Generat
   const runtimeDir = fromOutDir(policy.runtime.dir, outDir);
   const spec = containerSpec(facts, runtimeDir, meta.generator);
   const envFile = policy.secrets.provider === "env-file" && policy.secrets.file ? fromOutDir(policy.secrets.file, outDir) : undefined;
+  const up = envFile ? `docker-compose --env-file ${envFile} -f docker-compose.yml up -d` : "docker-compose -f docker-compose.yml up -d";
   const secretsNote = envFile
-    ? `Secrets come from env_file ${envFile} (the policy's secrets file, never the runtime directory).`
-    : `Secrets (${facts.secretNames.join(", ")}) pass through from the environment of docker-compose; \`gatewayctl start\` resolves them for you.`;
+    ? `Secrets (${facts.secretNames.join(", ")}) come from the policy's secrets file through --env-file, never from the runtime directory.`
+    : `Secrets (${facts.secretNames.join(", ")}) come from the environment of docker-compose; \`gatewayctl start\` resolves them for you.`;
   const header = hashHeader(
     meta,
     [
-      "LiteLLM proxy for docker-compose: first `gatewayctl sync`, then `docker-compose -f docker-compose.yml up -d` from this directory",
+      `LiteLLM proxy for docker-compose: first \`gatewayctl sync\`, then \`${up}\` from this directory`,
       "(`docker compose` with Compose v2). After a later sync, `docker-compose restart` serves the new generation.",
       `The runtime's generations directory ${spec.mount.source} is mounted read-only at ${spec.mount.target}; LiteLLM reads ${spec.command[1]}.`,
       secretsNote,
@@ -67,5 +71,5 @@ export function renderCompose(policy: Policy, facts: GatewayFacts, meta: Generat
         : []),
     ].join("\n# "),
   );
-  return `${header}${toYaml(composeData(spec, envFile))}`;
+  return `${header}${toYaml(composeData(spec))}`;
 }

@@ -15,13 +15,16 @@ export function renderEnvExample(policy: Policy, plan: GatewayPlan, meta: Genera
   const add = (name: string, why: string): void => {
     purpose.set(name, [...(purpose.get(name) ?? []), why]);
   };
-  add(policy.gateway.masterKey.secret, "LiteLLM proxy master key: clients authenticate with it; must start with sk-");
+  add(policy.gateway.masterKey.secret, "LiteLLM proxy master key: gatewayctl's own (test-routes, the drill), never a client's; must start with sk-");
   for (const [backend, name] of Object.entries(plan.backendSecrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const type = policy.backends[backend]?.type ?? "backend";
     add(name, `API key of backend "${backend}" (${type})`);
   }
+  for (const [client, c] of Object.entries(policy.clients).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    add(c.key.secret, `gateway key of client "${client}" (give that client this value; any long random string)`);
+  }
   const lines = [hashHeader(meta, `Secret names the gateway needs. ${where}`).trimEnd()];
-  for (const name of plan.secretNames) {
+  for (const name of [...purpose.keys()].sort()) {
     lines.push("", `# ${(purpose.get(name) ?? ["secret"]).join("; ")}`, `${name}=`);
   }
   return `${lines.join("\n")}\n`;

@@ -10,8 +10,15 @@ export const GUARD_MODULE_SOURCE = `"""gatewayctl privacy guard: a LiteLLM pre-c
 LiteLLM lets a client change where a request goes: request-body fallbacks, api_base/base_url/api_key,
 user_config, router_settings_override, comma-separated model names, or a deployment's id or raw model
 string as \`model\`. For every local-only and local-first route this hook refuses such requests with an
-HTTP 403 before LiteLLM routes them, and for every request it refuses a \`model\` that addresses a
-deployment directly (by id or raw model string) or an internal fallback group.
+HTTP 403 before LiteLLM routes them: a routing or credential field is refused as soon as it is present,
+whatever its value (an empty \`api_key\` too). For every request it refuses a \`model\` that addresses a
+deployment directly (by id or raw model string) or an internal fallback group, and every comma-separated
+model list.
+
+Per-key aliases: the front door (gatewayctl_auth.py, LiteLLM's custom auth) hands this hook the caller's
+UserAPIKeyAuth, whose \`models\` are the route aliases that key may use. A request's \`model\`, and every model
+its request-body fallbacks name, must be exactly one of them; anything else (another alias, a
+provider-prefixed alias such as openai/<alias>, an unknown name) is refused with 403.
 
 It reads route-map.json from its own directory once, at import. If that file is missing or unreadable
 the import fails and LiteLLM does not start.
@@ -50,6 +57,8 @@ ROUTING_FIELDS = (
     "litellm_credential_name",
 )
 NESTED_CONTAINERS = ("metadata", "litellm_metadata", "extra_body")
+# The routing fields that name other models: on cloud-allowed routes they may only name the caller's aliases.
+FALLBACK_FIELDS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 
 # LiteLLM's mock-testing flags: they force failures and therefore fallbacks. Drill mode only.
 MOCK_TESTING_FIELDS = (
@@ -139,19 +148,21 @@ class GatewayctlGuard(CustomLogger):
     def check_protected_request(self, alias, data):
         privacy = self.privacy_by_alias.get(alias)
         for field in ROUTING_FIELDS:
-            if field in data and data[field] not in (None, "", [], {}):
+            if field in data:
                 self.refuse(
-                    "request field %r is not allowed for route %r (privacy %s): it can send the prompt to a "
-                    "destination the policy does not allow; remove it, the route's fallbacks come from the policy"
+                    "request field %r is not allowed for route %r (privacy %s), whatever its value: it can send "
+                    "the prompt to a destination the policy does not allow; remove it, the route's fallbacks come "
+                    "from the policy"
                     % (field, alias, privacy)
                 )
         for container in NESTED_CONTAINERS:
             nested = data.get(container)
             if isinstance(nested, dict):
                 for field in ROUTING_FIELDS:
-                    if field in nested and nested[field] not in (None, "", [], {}):
+                    if field in nested:
                         self.refuse(
-                            "request field %s.%s is not allowed for route %r (privacy %s); remove it"
+                            "request field %s.%s is not allowed for route %r (privacy %s), whatever its value; "
+                            "remove it"
                             % (container, field, alias, privacy)
                         )
         if not self.drill_mode:
@@ -163,10 +174,14 @@ class GatewayctlGuard(CustomLogger):
                         % (field, alias, privacy)
                     )
 
-    def check(self, data):
+    def check(self, data, user_api_key_dict=None):
+        client, allowed = self.caller(user_api_key_dict)
         model = data.get("model")
         if not isinstance(model, str):
-            return
+            self.refuse(
+                "%s sent a request without a model name (%s); ask for one of its route aliases"
+                % (client, "no model" if model is None else "model is a %s" % type(model).__name__)
+            )
         names = [part.strip() for part in model.split(",")]
         if len(names) > 1:
             for name in names:
@@ -178,14 +193,68 @@ class GatewayctlGuard(CustomLogger):
                     )
         for name in names:
             self.check_direct_addressing(name)
-        for name in names:
-            alias = self.protected_alias(name)
-            if alias is not None:
-                self.check_protected_request(alias, data)
+        if len(names) > 1:
+            self.refuse(
+                "comma-separated model %r: models are asked for one at a time, each by one route alias" % model
+            )
+        alias = self.protected_alias(names[0])
+        if alias is not None:
+            self.check_protected_request(alias, data)
+        if model not in allowed:
+            self.refuse("%s may not use model %r" % (client, model))
+        self.check_fallback_targets(client, allowed, data)
+
+    def caller(self, user_api_key_dict):
+        """The caller's name and the route aliases it may use, from the UserAPIKeyAuth the front door returned."""
+        name = getattr(user_api_key_dict, "key_alias", None)
+        metadata = getattr(user_api_key_dict, "metadata", None)
+        if isinstance(metadata, dict) and isinstance(metadata.get("gatewayctl_client"), str):
+            name = metadata["gatewayctl_client"]
+        models = getattr(user_api_key_dict, "models", None)
+        allowed = frozenset(
+            m for m in (models if isinstance(models, (list, tuple, set, frozenset)) else ()) if m in self.privacy_by_alias
+        )
+        return (name if isinstance(name, str) and name else "this key"), allowed
+
+    def fallback_targets(self, value, field):
+        """Every model name a request-body fallbacks value names (list of names, {"model": ...} dicts, or the
+        router's [{group: [names]}] shape). Anything else is refused: what the hook cannot read, it does not pass."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.refuse("request field %r must be a list of route aliases" % field)
+        names = []
+        for item in value:
+            if isinstance(item, str):
+                names.append(item)
+            elif isinstance(item, dict) and "model" in item:
+                if not isinstance(item["model"], str):
+                    self.refuse("request field %r names a model that is not a string" % field)
+                names.append(item["model"])
+            elif isinstance(item, dict):
+                for targets in item.values():
+                    names.extend(self.fallback_targets(targets, field))
+            else:
+                self.refuse("request field %r has an entry gatewayctl cannot read (%s)" % (field, type(item).__name__))
+        return names
+
+    def check_fallback_targets(self, client, allowed, data):
+        """Request-body fallbacks (allowed on cloud-allowed routes) may only name the caller's own aliases."""
+        places = [(data, "")]
+        for container in NESTED_CONTAINERS:
+            if isinstance(data.get(container), dict):
+                places.append((data[container], container + "."))
+        for place, prefix in places:
+            for field in FALLBACK_FIELDS:
+                if field not in place:
+                    continue
+                for name in self.fallback_targets(place[field], prefix + field):
+                    if name not in allowed:
+                        self.refuse("%s may not use model %r (named in request field %s%s)" % (client, name, prefix, field))
 
     async def async_pre_call_hook(self, user_api_key_dict, cache, data, call_type):
         if isinstance(data, dict):
-            self.check(data)
+            self.check(data, user_api_key_dict)
         return data
 
 

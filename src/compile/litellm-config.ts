@@ -1,5 +1,6 @@
 import type { Policy } from "../policy/schema.js";
-import { GUARD_CALLBACK } from "../artifact/types.js";
+import { gatewayEnvName } from "../artifact/front-door.js";
+import { AUTH_FUNCTION, GUARD_CALLBACK } from "../artifact/types.js";
 import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
 import type { LiteLLMConfig } from "../artifact/types.js";
 
@@ -44,9 +45,13 @@ export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMCo
       callbacks: [GUARD_CALLBACK],
     },
     general_settings: {
-      master_key: `os.environ/${policy.gateway.masterKey.secret}`,
-      // configured fallbacks are checked against the caller's key model access (the default in 1.108; explicit here)
-      enforce_fallback_model_access: true,
+      master_key: `os.environ/${gatewayEnvName(policy.gateway.masterKey.secret)}`,
+      // the front door: every request needs a key the policy names, for an endpoint it admits (gatewayctl_auth.py)
+      custom_auth: AUTH_FUNCTION,
+      // A key's models are its route aliases only (so /v1/models never lists an internal group), and a route's
+      // configured fallbacks (its gw-fallback-* groups) are the policy's own, proven per route: LiteLLM must not
+      // skip them for not being among the key's models. Request-borne fallbacks are refused by the guard.
+      enforce_fallback_model_access: false,
     },
   };
 }

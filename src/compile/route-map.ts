@@ -2,6 +2,7 @@ import { CLOUD_VENDOR_TYPES, INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../poli
 import type { Backend, Model, Policy, Price, Privacy } from "../policy/schema.js";
 import type { Diagnostic } from "../lib/errors.js";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
+import { frontDoorFor, gatewayEnvName } from "../artifact/front-door.js";
 import { DOCKER_HOST_ALIAS, gatewayFacts } from "../artifact/gateway.js";
 import type { DeploymentInfo, RouteMap, RoutePlan } from "../artifact/types.js";
 
@@ -68,7 +69,7 @@ function litellmTarget(
   backend: Backend,
   docker: boolean,
 ): { litellmModel: string; apiBase: string; emitApiBase: string | undefined; apiKey: string | undefined } {
-  const key = backend.apiKey ? `os.environ/${backend.apiKey.secret}` : undefined;
+  const key = backend.apiKey ? `os.environ/${gatewayEnvName(backend.apiKey.secret)}` : undefined;
   // inside the container, loopback is the container itself: any backend on the host is host.docker.internal
   const localUrl = (url: string): string => (docker ? dockerReachableUrl(url) : url);
   switch (backend.type) {
@@ -224,6 +225,7 @@ export function toRouteMap(policy: Policy, plan: GatewayPlan, generatedBy: strin
   return {
     generatedBy,
     gateway: gatewayFacts(policy, plan.secretNames),
+    frontDoor: frontDoorFor(policy),
     routes: plan.routes,
     deployments: plan.deployments.map((d) => ({
       id: d.id,

@@ -58,6 +58,7 @@ export function checkPolicyRules(policy: Policy, written: WrittenCheck): Finding
     ...checkReferences(policy),
     ...checkPrivacy(policy),
     ...checkCost(policy),
+    ...checkClients(policy),
     ...checkSecretsProvider(policy, written),
     ...checkGateway(policy, written),
   ];
@@ -355,6 +356,44 @@ function checkCost(policy: Policy): Finding[] {
         );
       }
     }
+  }
+  return out;
+}
+
+function checkClients(policy: Policy): Finding[] {
+  const out: Finding[] = [];
+  const aliases = Object.keys(policy.routes);
+  const lanes = Object.keys(policy.lanes);
+  const master = policy.gateway.masterKey.secret;
+  const backendKeys = new Map(Object.entries(policy.backends).flatMap(([k, b]) => (b.apiKey ? [[b.apiKey.secret, k] as const] : [])));
+  const keyOwner = new Map<string, string>();
+  for (const [name, c] of Object.entries(policy.clients)) {
+    const here: PathSegment[] = ["clients", name];
+    if (name === "gatewayctl") {
+      out.push(finding("error", here, "key", `the client name "gatewayctl" is the master key's`, "give the client another name"));
+    }
+    (c.routes ?? []).forEach((r, i) => {
+      if (!Object.hasOwn(policy.routes, r)) {
+        out.push(finding("error", [...here, "routes", i], "value", `unknown route alias "${r}"${suggestionSuffix(r, aliases)}`, `route aliases defined: ${list(aliases)}`));
+      }
+    });
+    (c.lanes ?? []).forEach((l, i) => {
+      if (!Object.hasOwn(policy.lanes, l)) {
+        out.push(finding("error", [...here, "lanes", i], "value", `unknown lane "${l}"${suggestionSuffix(l, lanes)}`, `lanes defined: ${list(lanes)}`));
+      }
+    });
+    if ((c.routes ?? []).length + (c.lanes ?? []).length === 0) {
+      out.push(finding("error", here, "key", "a client needs routes or lanes: the aliases its key may use", "add routes: [alias, ...] or lanes: [lane, ...]"));
+    }
+    const secret = c.key.secret;
+    if (secret === master) {
+      out.push(finding("error", [...here, "key", "secret"], "value", `the client key is the master key ${master}`, "the master key is gatewayctl's alone: give the client a key of its own"));
+    } else if (backendKeys.has(secret)) {
+      out.push(finding("error", [...here, "key", "secret"], "value", `the client key is backend "${backendKeys.get(secret)}"'s API key`, "give the client a key of its own"));
+    } else if (keyOwner.has(secret)) {
+      out.push(finding("error", [...here, "key", "secret"], "value", `client "${keyOwner.get(secret)}" already uses the key ${secret}`, "every client gets its own key, so it can be told apart and revoked alone"));
+    }
+    keyOwner.set(secret, name);
   }
   return out;
 }

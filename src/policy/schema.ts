@@ -93,6 +93,16 @@ export const RouteSchema = z
   .describe("A route alias clients ask for as `model`");
 export type Route = z.infer<typeof RouteSchema>;
 
+export const ClientSchema = z
+  .strictObject({
+    key: SecretRefSchema.describe("The client's own key, as { secret: NAME }: the gateway admits it with only the aliases below"),
+    routes: z.array(z.string()).optional().describe("Route aliases this client may use"),
+    lanes: z.array(z.string()).optional().describe("Lanes whose every route this client may use"),
+    description: z.string().optional(),
+  })
+  .describe("A client of the gateway (an app, an agent, scripts): its own key and the aliases it may ask for");
+export type Client = z.infer<typeof ClientSchema>;
+
 export const GatewaySchema = z
   .strictObject({
     port: z.number().int().min(1).max(65535).default(4000).describe("TCP port the gateway listens on"),
@@ -162,6 +172,10 @@ export const PolicySchema = z
     routes: z
       .record(z.string().regex(ALIAS_NAME, "a route alias is lowercase letters, digits, '.', '_' or '-'"), RouteSchema)
       .describe("Route aliases by name: what clients send as `model`"),
+    clients: z
+      .record(z.string().regex(KEY_NAME), ClientSchema)
+      .default({})
+      .describe("Clients by name, each with its own key and aliases; the master key is gatewayctl's alone"),
   })
   .describe("gatewayctl policy: backends, models, lanes and route aliases for one LiteLLM gateway");
 export type Policy = z.infer<typeof PolicySchema>;

@@ -1,4 +1,4 @@
-import { GUARD_CALLBACK } from "../artifact/types.js";
+import { AUTH_FUNCTION, GUARD_CALLBACK } from "../artifact/types.js";
 import { classifyDeployment, isStrategyRouterModel, type ClassifyContext } from "./classify.js";
 import {
   MECHANISMS,
@@ -470,6 +470,30 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
       message: "clients may send their own api_base, so a request can go to any endpoint",
     });
   }
+  const passThrough = gs.pass_through_endpoints;
+  if ((Array.isArray(passThrough) && passThrough.length > 0) || (passThrough && typeof passThrough === "object" && !Array.isArray(passThrough) && Object.keys(passThrough).length > 0)) {
+    openDoors.push({
+      mechanism: MECHANISMS.passThroughEndpoints,
+      to: "the target URLs of general_settings.pass_through_endpoints (cloud)",
+      message: "pass-through endpoints forward a client's raw request to another URL, past every model group",
+    });
+  }
+  const ls = asDict(root.litellm_settings);
+  const supported = asDict(ls.cache_params).supported_call_types;
+  if (isTruthy(ls.cache) && !(Array.isArray(supported) && supported.length === 0)) {
+    openDoors.push({
+      mechanism: MECHANISMS.responseCache,
+      to: "the response cache (shared by every key)",
+      message: "a response cache stores responses keyed by their prompts, and answers any key that sends the same prompt",
+    });
+  }
+  if (isTruthy(gs.background_health_checks) && g.deployments.some((d) => d.location === "cloud")) {
+    openDoors.push({
+      mechanism: MECHANISMS.backgroundHealthChecks,
+      to: "every cloud deployment, on a timer",
+      message: "background health checks send real, billed requests to every deployment, cloud ones included",
+    });
+  }
   if (isTruthy(env.STORE_MODEL_IN_DB) || isTruthy(gs.store_model_in_db)) {
     openDoors.push({
       mechanism: MECHANISMS.storeModelInDb,
@@ -548,11 +572,20 @@ export function proveRoutes(config: unknown, expectations: RouteExpectation[], o
     });
   }
 
-  if (gs.enforce_fallback_model_access === false || gs.enforce_fallback_model_access === "false") {
+  if ((gs.enforce_fallback_model_access === false || gs.enforce_fallback_model_access === "false") && gs.custom_auth !== AUTH_FUNCTION) {
     warnings.push({
       mechanism: "general_settings.enforce_fallback_model_access",
       message: "configured fallbacks are not checked against the caller's key model access",
       closedBy: "remove enforce_fallback_model_access: false",
+      closed: false,
+    });
+  }
+  if (gs.custom_auth !== AUTH_FUNCTION) {
+    warnings.push({
+      mechanism: MECHANISMS.frontDoor,
+      message:
+        "without gatewayctl's front door every key LiteLLM accepts reaches every endpoint (/queue, provider pass-through, files, batches, management) and any alias, not only what the policy names",
+      closedBy: `general_settings.custom_auth: ${AUTH_FUNCTION} (gatewayctl build emits it with each client's own key and aliases)`,
       closed: false,
     });
   }

@@ -62,7 +62,7 @@ export function drillConfigText(config: LiteLLMConfig): string {
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const progress = options.onProgress ?? (() => undefined);
   const { resolveSecrets } = await import("../runtime/secrets.js");
-  const { requiredSecrets } = await import("../artifact/read.js");
+  const { gatewaySecretEnv, requiredSecrets } = await import("../artifact/read.js");
   const { getRuntime } = await import("../runtime/runtime.js");
   const { runtimePaths } = await import("../runtime/paths.js");
   const { generationName, switchTo } = await import("../runtime/sync-generations.js");
@@ -113,7 +113,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     started = true;
     const result = await runtime.start({
       ...ctx,
-      env: { ...secrets, [GUARD_DRILL_TOKEN_ENV]: token },
+      env: { ...gatewaySecretEnv(artifact, secrets), [GUARD_DRILL_TOKEN_ENV]: token },
       configHash: `drill-${token.slice(0, 12)}`,
       timeoutMs: options.startTimeoutMs,
       ...(options.litellmBin ? { litellmBin: options.litellmBin } : {}),

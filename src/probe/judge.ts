@@ -243,8 +243,8 @@ export function judgeModels(res: GatewayResponse, map: RouteMap): CheckResult[] 
       ...base,
       name: "models internal",
       httpStatus: res.status,
-      status: "pass",
-      message: `internal fallback groups listed (expected; clients cannot call them through the guard): ${internalListed.join(", ")}`,
+      status: "fail",
+      message: `internal fallback groups are listed: ${internalListed.join(", ")}; the front door (gatewayctl_auth) gives every key only route aliases (is the runtime an old build?)`,
     });
   }
   return checks;

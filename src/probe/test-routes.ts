@@ -4,6 +4,7 @@
  */
 import { InputError, GatewayctlError } from "../lib/errors.js";
 import { registerSecrets } from "../lib/output.js";
+import { AUTH_MODULE } from "../artifact/types.js";
 import { checkRuntimeArtifact } from "./config-checks.js";
 import { buildReport, probeGateway } from "./probe-routes.js";
 import type { CheckResult, ProbeReport } from "./types.js";
@@ -55,6 +56,7 @@ export async function testRoutes(options: TestRoutesOptions): Promise<ProbeRepor
 
   // the key: --key-env, else the master key from the policy's secrets provider
   let key: string;
+  const clientKeys = new Map<string, string | undefined>();
   if (options.keyEnv) {
     const value = env[options.keyEnv];
     if (!value) {
@@ -68,12 +70,21 @@ export async function testRoutes(options: TestRoutesOptions): Promise<ProbeRepor
   } else {
     const { resolveSecrets } = await import("../runtime/secrets.js");
     key = (await resolveSecrets(loaded.policy, [facts.masterKeySecret], { policyDir: loaded.dir, env }))[facts.masterKeySecret] ?? "";
+    // each client's own key, to probe the front door as that client (a missing one is reported by the door checks)
+    const names = map.frontDoor.clients.map((c) => c.keySecret);
+    const values = names.length ? await resolveSecrets(loaded.policy, names, { policyDir: loaded.dir, env, allowMissing: true }) : {};
+    for (const c of map.frontDoor.clients) clientKeys.set(c.name, values[c.keySecret]);
   }
   const baseUrl = (options.baseUrl ?? gatewayBaseUrl(facts.bind, facts.port)).replace(/\/+$/, "");
 
   checks.push(...checkRuntimeArtifact(artifact));
   progress(`testing ${map.routes.length} routes at ${baseUrl} (concurrency ${options.concurrency})`);
-  checks.push(...(await probeGateway({ baseUrl, key, routeMap: map, concurrency: options.concurrency, timeoutMs: options.timeoutSeconds * 1000 })));
+  const gatewayChecks = await probeGateway({ baseUrl, key, routeMap: map, concurrency: options.concurrency, timeoutMs: options.timeoutSeconds * 1000 });
+  checks.push(...gatewayChecks);
+  if (map.gateway.modules.includes(AUTH_MODULE) && !gatewayChecks.some((c) => c.name === "gateway reachable") && !options.keyEnv) {
+    const { probeFrontDoor } = await import("./door.js");
+    checks.push(...(await probeFrontDoor({ baseUrl, masterKey: key, clientKeys, map, timeoutMs: options.timeoutSeconds * 1000 })));
+  }
 
   let drill: ProbeReport["drill"];
   if (options.drill) {

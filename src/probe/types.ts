@@ -2,7 +2,7 @@ import type { Location } from "../artifact/types.js";
 import type { Privacy } from "../policy/schema.js";
 
 /** What test-routes checks, in the order a person reads them. */
-export type CheckKind = "config" | "health" | "models" | "route" | "privacy" | "drill";
+export type CheckKind = "config" | "health" | "models" | "route" | "privacy" | "door" | "drill";
 
 /** pass: fine. warn: worth a look, not a failure. fail: a violation or a broken route (exit 1). */
 export type CheckStatus = "pass" | "warn" | "fail";

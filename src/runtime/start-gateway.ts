@@ -240,7 +240,7 @@ async function startLocked(loaded: LoadedPolicy, paths: RuntimePaths, options: S
   const kind = facts.runtime;
 
   // 3. secrets: every name the artifact needs
-  const { requiredSecrets } = await import("../artifact/read.js");
+  const { gatewaySecretEnv, requiredSecrets } = await import("../artifact/read.js");
   const names = requiredSecrets(artifact);
   const secrets = await resolveSecrets(policy, names, { policyDir: loaded.dir, ...(options.env ? { env: options.env } : {}) });
   const masterName = facts.masterKeySecret;
@@ -251,7 +251,7 @@ async function startLocked(loaded: LoadedPolicy, paths: RuntimePaths, options: S
       hint: `set ${masterName} to a long random key, for example sk-$(openssl rand -hex 24); the gateway was not started`,
     });
   }
-  const env: Record<string, string> = { ...secrets };
+  const env: Record<string, string> = gatewaySecretEnv(artifact, secrets);
   const general = artifact.config.general_settings as Record<string, unknown> | undefined;
   if (!general || general.master_key === undefined) env.LITELLM_MASTER_KEY = masterKey;
 

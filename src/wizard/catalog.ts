@@ -117,3 +117,11 @@ export type SecretsProviderChoice = (typeof SECRETS_PROVIDERS)[number];
 export const DEFAULT_SECRETS_FILE = "secrets.env";
 export const DEFAULT_SECRETS_COMMAND = "pass show gateway/{name}";
 export const MASTER_KEY_SECRET = "LITELLM_MASTER_KEY";
+
+/** The clients init writes into the policy, each with its own gateway key (generated into the secrets file). */
+export const INIT_CLIENTS = {
+  openclaw: { secret: "OPENCLAW_GATEWAY_KEY", description: "OpenClaw's default agent" },
+  "openclaw-private": { secret: "OPENCLAW_PRIVATE_KEY", description: "OpenClaw's private agent: local-only aliases only" },
+  scripts: { secret: "SCRIPTS_GATEWAY_KEY", description: "Shell scripts and SDKs (gatewayctl clients env)" },
+} as const;
+export type InitClient = keyof typeof INIT_CLIENTS;

@@ -1,7 +1,7 @@
 import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
 import type { PolicyInput } from "../policy/schema.js";
 import type { InitAnswers } from "./answers.js";
-import { CLOUD, LANES, MASTER_KEY_SECRET, type CloudProvider, type CloudModelTemplate, type LaneKey } from "./catalog.js";
+import { CLOUD, INIT_CLIENTS, LANES, MASTER_KEY_SECRET, type CloudProvider, type CloudModelTemplate, type InitClient, type LaneKey } from "./catalog.js";
 
 /**
  * Pure: the policy `init` writes, as data, then as a commented YAML document. Routes by lane:
@@ -151,7 +151,32 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
     models,
     lanes,
     routes,
+    clients: initClients(lanes, routes),
   };
+}
+
+/**
+ * Each client its own key and aliases: OpenClaw's default agent every lane that may leave the house, its private
+ * agent the local-only lanes, scripts the everyday route (else every lane).
+ */
+function initClients(lanes: NonNullable<PolicyInput["lanes"]>, routes: NonNullable<PolicyInput["routes"]>): NonNullable<PolicyInput["clients"]> {
+  const local = Object.entries(lanes).filter(([, l]) => l.privacy === "local-only").map(([k]) => k);
+  const open = Object.entries(lanes).filter(([, l]) => l.privacy !== "local-only").map(([k]) => k);
+  const clients: NonNullable<PolicyInput["clients"]> = {};
+  const entry = (name: InitClient, aliases: { lanes?: string[]; routes?: string[] }) => ({
+    key: { secret: INIT_CLIENTS[name].secret },
+    ...aliases,
+    description: INIT_CLIENTS[name].description,
+  });
+  clients.openclaw = entry("openclaw", { lanes: open.length ? open : local });
+  if (local.length && open.length) clients["openclaw-private"] = entry("openclaw-private", { lanes: local });
+  clients.scripts = entry("scripts", routes["routine-router"] ? { routes: ["routine-router"] } : { lanes: Object.keys(lanes) });
+  return clients;
+}
+
+/** Secret names of the clients the policy gets. */
+export function clientSecretNames(answers: InitAnswers): string[] {
+  return Object.values(buildPolicy(answers).clients ?? {}).map((c) => c.key.secret);
 }
 
 /** Cloud providers some route can reach (an allowed provider no lane may use needs no key yet). */
@@ -160,9 +185,9 @@ export function usedCloudProviders(answers: InitAnswers): CloudProvider[] {
   return answers.cloud.filter((c) => models.some((m) => m.backend === c));
 }
 
-/** Names of every secret the gateway needs at start, master key first. */
+/** Names of every secret the gateway needs at start, master key first, then the cloud keys, then the clients' keys. */
 export function secretNames(answers: InitAnswers): string[] {
-  return [MASTER_KEY_SECRET, ...usedCloudProviders(answers).map((c) => CLOUD[c].secret)];
+  return [MASTER_KEY_SECRET, ...usedCloudProviders(answers).map((c) => CLOUD[c].secret), ...clientSecretNames(answers)];
 }
 
 function pairOf(map: unknown, key: string): Pair | undefined {
@@ -220,5 +245,12 @@ export function renderPolicyYaml(answers: InitAnswers): string {
       "fallback), cloud-allowed. maxPrice caps every model a lane's routes can reach.",
   );
   commentKey(root, "routes", "Route aliases: what clients send as `model`. Fallbacks are tried in order when the primary fails.");
+  commentKey(
+    root,
+    "clients",
+    "Who may call the gateway: each client its own key (a secret name) and the aliases it may use. The gateway admits\n" +
+      "only these keys, each with only its aliases; the master key is gatewayctl's alone. `gatewayctl clients <name>`\n" +
+      "writes each client's config with its own key variable.",
+  );
   return doc.toString({ lineWidth: 0 });
 }

@@ -11,6 +11,7 @@ import {
   DEFAULT_LOCAL_URL,
   DEFAULT_SECRETS_COMMAND,
   DEFAULT_SECRETS_FILE,
+  INIT_CLIENTS,
   LANE_KEYS,
   LANES,
   type CloudProvider,
@@ -18,7 +19,7 @@ import {
   type LocalType,
   type SecretsProviderChoice,
 } from "./catalog.js";
-import { buildPolicy, renderPolicyYaml, secretNames, usedCloudProviders } from "./policy-document.js";
+import { buildPolicy, clientSecretNames, renderPolicyYaml, secretNames, usedCloudProviders } from "./policy-document.js";
 import { normaliseLocalUrl, probeLocalBackend, type ProbeResult } from "./probe.js";
 import {
   appendGitignore,
@@ -255,12 +256,15 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
 
   const policyFlag = relative(process.cwd(), policyPath) === DEFAULT_POLICY_NAME ? "" : ` --policy ${relative(process.cwd(), policyPath) || policyPath}`;
   const names = secretNames(answers);
+  const clientNames = clientSecretNames(answers);
+  const cloudNames = names.slice(1).filter((n) => !clientNames.includes(n));
+  const openclawKey = INIT_CLIENTS.openclaw.secret;
   const fill =
     answers.secrets.provider === "env-file"
       ? report.secretsFile?.created
-        ? names.length > 1
-          ? `fill in ${names.slice(1).join(", ")} in ${secretsPath} (the master key is generated)`
-          : `nothing to fill in: ${secretsPath} holds the generated master key`
+        ? cloudNames.length > 0
+          ? `fill in ${cloudNames.join(", ")} in ${secretsPath} (the master key and the clients' keys are generated)`
+          : `nothing to fill in: ${secretsPath} holds the generated master key and clients' keys`
         : `put ${names.join(", ")} in ${secretsPath} (mode 0600)`
       : answers.secrets.provider === "command"
         ? `store ${names.join(", ")} where \`${answers.secrets.command}\` finds them`
@@ -272,8 +276,8 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     `gatewayctl test-routes${policyFlag}`,
     `${
       answers.secrets.provider === "env-file" && secretsPath
-        ? `export LITELLM_API_KEY="$(sed -n 's/^LITELLM_MASTER_KEY=//p' ${relative(process.cwd(), secretsPath) || secretsPath})"`
-        : "export LITELLM_API_KEY=<the master key>"
+        ? `export ${openclawKey}="$(sed -n 's/^${openclawKey}=//p' ${relative(process.cwd(), secretsPath) || secretsPath})"`
+        : `export ${openclawKey}=<OpenClaw's gateway key>`
     }; gatewayctl clients openclaw${policyFlag} --merge ~/.openclaw/openclaw.json`,
   ];
   return report;

@@ -99,7 +99,7 @@ describe("gatewayctl build", () => {
       warnings: unknown[];
       proof: { ok: boolean; verdicts: Array<{ alias: string; ok: boolean }> };
     };
-    expect(summary).toMatchObject({ ok: true, action: "written", secrets: ["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY"], warnings: [] });
+    expect(summary).toMatchObject({ ok: true, action: "written", secrets: ["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY", "OPENCLAW_GATEWAY_KEY", "OPENCLAW_PRIVATE_KEY", "SCRIPTS_GATEWAY_KEY"], warnings: [] });
     const config = await readFile(join(out, "config.yaml"), "utf8");
     expect(summary.files.find((f) => f.path === "config.yaml")!.sha256).toBe(createHash("sha256").update(config).digest("hex"));
     expect(summary.routes.map((x) => x.alias)).toEqual(["secure-core", "local-model", "routine-router", "coding", "openai-fast", "web-model", "general-smart"]);
@@ -165,13 +165,22 @@ describe("gatewayctl build", () => {
     const out = join(tmp.dir, "generated");
     const home = join(tmp.dir, "home");
     await mkdir(join(home, ".config", "gatewayctl"), { recursive: true });
-    await writeFile(join(home, ".config", "gatewayctl", "secrets.env"), "OPENAI_API_KEY=x\n", { mode: 0o600 });
-    const r = await execa("docker-compose", ["-f", join(out, "docker-compose.yml"), "config"], {
+    const secrets = join(home, ".config", "gatewayctl", "secrets.env");
+    const names = ["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY", "OPENCLAW_GATEWAY_KEY", "OPENCLAW_PRIVATE_KEY", "SCRIPTS_GATEWAY_KEY"];
+    await writeFile(secrets, names.map((n) => `${n}=value-of-${n}`).join("\n"), { mode: 0o600 });
+    // without the secrets, compose refuses to start (a :? interpolation) naming the first missing one
+    const missing = await execa("docker-compose", ["-f", join(out, "docker-compose.yml"), "config"], { env: { HOME: home }, reject: false });
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toMatch(/set [A-Z_]+ \(gatewayctl secrets\)/);
+    const r = await execa("docker-compose", ["--env-file", secrets, "-f", join(out, "docker-compose.yml"), "config"], {
       env: { HOME: home },
       reject: false,
     });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
+    // each secret under gatewayctl's own name, never under the well-known one
+    expect(r.stdout).toContain("GATEWAYCTL_SECRET_OPENAI_API_KEY: value-of-OPENAI_API_KEY");
+    expect(r.stdout).not.toMatch(/^\s+OPENAI_API_KEY:/m);
     expect(r.stdout).toContain("image: ghcr.io/berriai/litellm:1.108.7");
     expect(r.stdout).toContain("127.0.0.1:4000:4000");
     expect(r.stdout).toContain("/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro");
@@ -184,14 +193,18 @@ describe("gatewayctl build", () => {
     const policy = example.replace(/file: ~\/\.config\/gatewayctl\/secrets\.env/, "file: ./secrets.env").replace(/dir: \/var\/lib\/gatewayctl\/runtime/, "dir: ./state/runtime");
     expect(policy).toContain("file: ./secrets.env");
     await writeFile(join(project, "gateway.policy.yaml"), policy);
-    await writeFile(join(project, "secrets.env"), "LITELLM_MASTER_KEY=sk-x\n", { mode: 0o600 });
+    const names = ["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY", "OPENCLAW_GATEWAY_KEY", "OPENCLAW_PRIVATE_KEY", "SCRIPTS_GATEWAY_KEY"];
+    await writeFile(join(project, "secrets.env"), names.map((n) => `${n}=sk-${n.toLowerCase()}`).join("\n"), { mode: 0o600 });
     const built = await runCli(["build", "--policy", join(project, "gateway.policy.yaml")]);
     expect(built.exitCode, built.stderr).toBe(0);
-    const r = await execa("docker-compose", ["-f", join(project, "generated", "docker-compose.yml"), "config"], { reject: false });
+    const compose = await readFile(join(project, "generated", "docker-compose.yml"), "utf8");
+    // the command the file's header gives, run from generated/ as it says
+    expect(compose).toContain("docker-compose --env-file ../secrets.env -f docker-compose.yml up -d");
+    const r = await execa("docker-compose", ["--env-file", "../secrets.env", "-f", "docker-compose.yml", "config"], { reject: false, cwd: join(project, "generated") });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     // both relative paths of the policy, as compose resolves them from generated/
     expect(r.stdout).toContain(`${project}/state/runtime.generations:/etc/gatewayctl/generations:ro`);
-    expect(r.stdout).toContain("LITELLM_MASTER_KEY: sk-x");
+    expect(r.stdout).toContain("GATEWAYCTL_SECRET_LITELLM_MASTER_KEY: sk-litellm_master_key");
   });
 });

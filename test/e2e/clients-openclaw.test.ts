@@ -130,7 +130,11 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
       const merge = await runCli(["clients", "openclaw", "--merge", target], { cwd: project, env: { OPENCLAW_STATE_DIR: join(dir, "readme-home", ".openclaw") } });
       expect(merge.exitCode).toBe(0);
       const merged = JSON5.parse(await readFile(target, "utf8")) as Record<string, any>;
-      expect(merged.agents.entries.private.modelPolicy.allow).toEqual(["litellm/secure-core", "litellm/local-model", "litellm/coding"]);
+      // the private agent has a provider of its own, carrying its own key (admitted for local-only aliases only)
+      expect(merged.agents.entries.private.modelPolicy.allow).toEqual(["litellm-private/secure-core", "litellm-private/local-model", "litellm-private/coding"]);
+      expect(merged.models.providers["litellm-private"].apiKey.id).toBe("OPENCLAW_PRIVATE_KEY");
+      expect(merged.models.providers.litellm.apiKey.id).toBe("OPENCLAW_GATEWAY_KEY");
+      expect(merged.models.providers.litellm.models.map((m: { id: string }) => m.id)).not.toContain("secure-core");
       const v = await openClawValidate(target, join(dir, "state-6"));
       expect(v.stdout + v.stderr).toContain("Config valid");
       expect(v.exitCode).toBe(0);

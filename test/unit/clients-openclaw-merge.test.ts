@@ -6,7 +6,7 @@ import { openClawSettings } from "../../src/clients/openclaw.js";
 import { findStaleAgentModels, openClawStateDir } from "../../src/clients/openclaw-state.js";
 import type { RouteMap, RoutePlan } from "../../src/artifact/types.js";
 import { tempDir } from "../support/cli.js";
-import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
+import { TEST_FRONT_DOOR, TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 function route(alias: string, privacy: RoutePlan["privacy"], cloudBackends: string[] = []): RoutePlan {
   return {
@@ -25,6 +25,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], cloudBackends: stri
 const MAP: RouteMap = {
   generatedBy: "test",
   gateway: TEST_GATEWAY_FACTS,
+  frontDoor: TEST_FRONT_DOOR,
   routes: [route("secure-core", "local-only"), route("routine-router", "local-first", ["openai"])],
   deployments: [],
   internalGroups: [],

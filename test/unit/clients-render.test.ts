@@ -5,8 +5,8 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compile/index.js";
 import { parsePolicy } from "../../src/policy/load-policy.js";
-import { clientAliasUsage, renderClient, renderClientFiles, CLIENT_NAMES } from "../../src/clients/index.js";
-import { gatewayBaseUrl } from "../../src/clients/gateway-url.js";
+import { renderClient, renderClients, CLIENT_NAMES } from "../../src/clients/index.js";
+import { clientBaseUrl } from "../../src/artifact/gateway.js";
 import { openClawSettings } from "../../src/clients/openclaw.js";
 import { ROOT } from "../support/cli.js";
 
@@ -19,13 +19,13 @@ const VENDOR_IDS = ["llama3.1:8b", "qwen2.5-coder:7b", "gpt-4.1-mini", "claude-s
 
 describe("client configs", () => {
   it("point at loopback when the gateway binds 0.0.0.0, with the policy's port and /v1", () => {
-    expect(gatewayBaseUrl(policy)).toBe("http://127.0.0.1:4123/v1");
-    expect(gatewayBaseUrl({ ...policy, gateway: { ...policy.gateway, bind: "192.168.1.10" } })).toBe("http://192.168.1.10:4123/v1");
-    expect(gatewayBaseUrl({ ...policy, gateway: { ...policy.gateway, bind: "::1" } })).toBe("http://[::1]:4123/v1");
+    expect(clientBaseUrl(policy.gateway)).toBe("http://127.0.0.1:4123/v1");
+    expect(clientBaseUrl({ ...policy.gateway, bind: "192.168.1.10" })).toBe("http://192.168.1.10:4123/v1");
+    expect(clientBaseUrl({ ...policy.gateway, bind: "::1" })).toBe("http://[::1]:4123/v1");
   });
 
   it("build writes one file per client format under clients/, sorted, deterministic", () => {
-    const files = renderClientFiles(policy, map);
+    const files = renderClients(map).files;
     expect(files.map((f) => f.path)).toEqual([
       "clients/aider.conf.yml",
       "clients/aider.model.metadata.json",
@@ -34,12 +34,12 @@ describe("client configs", () => {
       "clients/open-webui.env",
       "clients/openclaw.json",
     ]);
-    expect(renderClientFiles(policy, map)).toEqual(files);
+    expect(renderClients(map).files).toEqual(files);
     expect(compiled.files.filter((f) => f.path.startsWith("clients/")).map((f) => f.path)).toEqual(files.map((f) => f.path));
   });
 
   it("never name a vendor model id or a secret name other than the client key", () => {
-    for (const f of renderClientFiles(policy, map)) {
+    for (const f of renderClients(map).files) {
       for (const id of VENDOR_IDS) expect(f.content, `${f.path} names ${id}`).not.toContain(id);
       expect(f.content).not.toMatch(/(OPENAI|ANTHROPIC)_API_KEY=[A-Za-z0-9]|ANTHROPIC_API_KEY|sk-[A-Za-z0-9]/);
       if (!f.path.endsWith(".json") || f.path.includes("openclaw")) expect(f.content).toContain("127.0.0.1:4123");
@@ -142,11 +142,41 @@ describe("client configs", () => {
   });
 
   it("clientAliasUsage says which file uses which alias", () => {
-    const usage = clientAliasUsage(policy, map);
+    const usage = renderClients(map).usage;
     expect(usage.map((u) => u.client)).toEqual([...CLIENT_NAMES]);
     expect(usage.find((u) => u.client === "openclaw")).toMatchObject({ file: "clients/openclaw.json", aliases: ALIASES });
     expect(usage.find((u) => u.client === "aider")?.aliases).toEqual(["coding"]);
     expect(usage.find((u) => u.client === "open-webui")?.aliases).toEqual(["routine-router", "secure-core"]);
     for (const u of usage) for (const a of u.aliases) expect(ALIASES).toContain(a);
+  });
+});
+
+describe("client configs of a policy with clients", () => {
+  const withClients = parsePolicy(
+    `${readFileSync(FIXTURE, "utf8")}\nclients:\n  scripts: { key: { secret: SCRIPTS_KEY }, routes: [routine-router] }\n  openclaw: { key: { secret: OPENCLAW_KEY }, lanes: [routine, coding] }\n`,
+    FIXTURE,
+  ).policy;
+  const map2 = compilePolicy(withClients, { policyFile: FIXTURE }).routeMap;
+
+  it("env.sh reads its policy client's own key and names only that client's aliases", () => {
+    const text = renderClient("env", map2, "http://127.0.0.1:4123/v1").files[0]!.content;
+    expect(text).toContain('export OPENAI_API_KEY="${SCRIPTS_KEY:?set SCRIPTS_KEY to your gateway key first}"');
+    expect(text).toContain("routine-router");
+    for (const other of ["secure-core", "private-coder", "general-smart", "coding "]) expect(text).not.toContain(other);
+    expect(text).not.toContain("LITELLM_MASTER_KEY");
+  });
+
+  it("openclaw.json uses the openclaw client's key and lists exactly its aliases", () => {
+    const settings = JSON5.parse(renderClient("openclaw", map2, "http://127.0.0.1:4123/v1").files[0]!.content) as {
+      models: { providers: { litellm: { apiKey: { id: string }; models: Array<{ id: string }> } } };
+    };
+    expect(settings.models.providers.litellm.apiKey.id).toBe("OPENCLAW_KEY");
+    expect(settings.models.providers.litellm.models.map((m) => m.id).sort()).toEqual(["coding", "routine-router"]);
+  });
+
+  it("a client kind without a policy client keeps the generic key variable and every alias", () => {
+    const text = renderClient("continue", map2, "http://127.0.0.1:4123/v1").files[0]!.content;
+    expect(text).toContain("LITELLM_API_KEY");
+    expect(text).toContain("general-smart");
   });
 });

@@ -84,7 +84,7 @@ describe("config.yaml model groups", () => {
 
   it("gives openai-compatible servers their key as os.environ/NAME, else a placeholder the SDK accepts", () => {
     const config = configOf(compiled());
-    expect(entry(config, "local-gemma").litellm_params.api_key).toBe("os.environ/LLAMACPP_KEY");
+    expect(entry(config, "local-gemma").litellm_params.api_key).toBe("os.environ/GATEWAYCTL_SECRET_LLAMACPP_KEY");
     expect(entry(config, "gw-fallback-qwen").litellm_params.api_key).toBe("no-key");
     expect(entry(config, "secure-core").litellm_params.api_key).toBeUndefined();
   });
@@ -94,16 +94,16 @@ describe("config.yaml model groups", () => {
     expect(entry(config, "web-model").litellm_params).toMatchObject({
       model: "openai/gpt-4o-mini",
       api_base: "https://api.openai.com/v1",
-      api_key: "os.environ/OPENAI_API_KEY",
+      api_key: "os.environ/GATEWAYCTL_SECRET_OPENAI_API_KEY",
     });
     expect(entry(config, "gw-fallback-sonnet").litellm_params).toMatchObject({
       model: "anthropic/claude-sonnet-4-5",
-      api_key: "os.environ/ANTHROPIC_API_KEY",
+      api_key: "os.environ/GATEWAYCTL_SECRET_ANTHROPIC_API_KEY",
     });
     expect(entry(config, "gw-fallback-deepseek").litellm_params).toMatchObject({
       model: "openrouter/deepseek/deepseek-chat",
       api_base: "https://openrouter.ai/api/v1",
-      api_key: "os.environ/OPENROUTER_API_KEY",
+      api_key: "os.environ/GATEWAYCTL_SECRET_OPENROUTER_API_KEY",
     });
     for (const m of config.model_list) {
       const key = m.litellm_params.api_key;
@@ -116,7 +116,8 @@ describe("config.yaml model groups", () => {
     input.gateway = { masterKey: { secret: "GATEWAY_KEY" } };
     const c = compiled(input);
     const config = configOf(c);
-    expect(config.general_settings?.master_key).toBe("os.environ/GATEWAY_KEY");
+    expect(config.general_settings?.master_key).toBe("os.environ/GATEWAYCTL_SECRET_GATEWAY_KEY");
+    expect(config.general_settings?.custom_auth).toBe("gatewayctl_auth.user_api_key_auth");
     expect(config.litellm_settings?.callbacks).toEqual([GUARD_CALLBACK]);
     expect(c.routeMap.gateway.secretNames).toEqual(["ANTHROPIC_API_KEY", "GATEWAY_KEY", "LLAMACPP_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY"]);
   });
@@ -274,18 +275,20 @@ describe("docker-compose.yml", () => {
     expect(compose().services.litellm!.ports).toEqual(["127.0.0.1:4000:4000"]);
   });
 
-  it("takes secrets from the secrets env file, or passes them through by name; never a value", () => {
+  it("passes secrets under gatewayctl's own names, interpolated by compose; never a value, never a well-known name", () => {
     const input = basePolicyInput();
     input.secrets = { provider: "env-file", file: "~/.config/gatewayctl/secrets.env" };
-    const svc = compose(input).services.litellm!;
-    expect(svc.env_file).toEqual(["~/.config/gatewayctl/secrets.env"]);
-    // a relative secrets file is the policy directory's: compose resolves it against the output directory
+    const text = fileText(compiled(input), "docker-compose.yml");
+    const svc = (parse(text) as { services: Record<string, Record<string, unknown>> }).services.litellm!;
+    // an env_file would put OPENAI_API_KEY itself into the container, where provider SDKs fall back to it
+    expect(svc.env_file).toBeUndefined();
+    const env = svc.environment as Record<string, unknown>;
+    expect(env.GATEWAYCTL_SECRET_OPENAI_API_KEY).toBe("${OPENAI_API_KEY:?set OPENAI_API_KEY (gatewayctl secrets)}");
+    expect(Object.keys(env)).not.toContain("OPENAI_API_KEY");
+    expect(text).toContain("docker-compose --env-file ~/.config/gatewayctl/secrets.env -f docker-compose.yml up -d");
+    // a relative secrets file is the policy directory's: compose resolves --env-file from where it runs (this directory)
     input.secrets = { provider: "env-file", file: "./secrets.env" };
-    expect(compose(input).services.litellm!.env_file).toEqual(["../secrets.env"]);
-    expect(Object.keys(svc.environment as object)).not.toContain("OPENAI_API_KEY");
-    const env = compose().services.litellm!.environment as Record<string, unknown>;
-    expect(env.OPENAI_API_KEY).toBeNull();
-    expect(env.LITELLM_MASTER_KEY).toBeNull();
+    expect(fileText(compiled(input), "docker-compose.yml")).toContain("docker-compose --env-file ../secrets.env -f docker-compose.yml up -d");
   });
 
   it("uses the policy's image when it sets one", () => {

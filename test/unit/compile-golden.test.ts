@@ -51,6 +51,6 @@ describe("the homelab example", async () => {
     expect(reach["local-model"]).toEqual(["local-model:llama/local"]);
     expect(reach["routine-router"]).toEqual(["routine-router:llama/local", "gw-fallback-mini:mini/cloud"]);
     expect(reach.coding).toEqual(["coding:coder/local", "gw-fallback-mini:mini/cloud"]);
-    expect(compiled.routeMap.gateway.secretNames).toEqual(["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
+    expect(compiled.routeMap.gateway.secretNames).toEqual(["ANTHROPIC_API_KEY", "LITELLM_MASTER_KEY", "OPENAI_API_KEY", "OPENCLAW_GATEWAY_KEY", "OPENCLAW_PRIVATE_KEY", "SCRIPTS_GATEWAY_KEY"]);
   });
 });

@@ -356,3 +356,47 @@ describe("sections", () => {
     expectAt(d, source, "routes:");
   });
 });
+
+describe("clients", () => {
+  const withClients = (lines: string): string => `${BASE}clients:\n${lines}`;
+
+  it("a client with its own key and aliases from routes and lanes is valid; its aliases are the union", async () => {
+    const { policy } = valid(withClients("  app: { key: { secret: APP_KEY }, routes: [web-model], lanes: [private] }\n"));
+    const { clientAliases } = await import("../../src/artifact/front-door.js");
+    expect(clientAliases(policy, "app")).toEqual(["secure-core", "web-model"]);
+  });
+
+  it("an unknown route alias or lane, with did-you-mean, at its place", () => {
+    const source = withClients("  app: { key: { secret: APP_KEY }, routes: [web-modle], lanes: [privat] }\n");
+    const route = only(errorsOf(source), "unknown route alias");
+    expect(route.message).toBe('clients.app.routes[0]: unknown route alias "web-modle" — did you mean "web-model"?');
+    expectAt(route, source, "web-modle");
+    const lane = only(errorsOf(source), "unknown lane");
+    expect(lane.message).toBe('clients.app.lanes[0]: unknown lane "privat" — did you mean "private"?');
+  });
+
+  it("a client without routes or lanes, a client holding the master key, two clients on one key", () => {
+    const ds = errorsOf(
+      withClients(
+        [
+          "  empty: { key: { secret: EMPTY_KEY } }",
+          "  admin: { key: { secret: LITELLM_MASTER_KEY }, routes: [web-model] }",
+          "  vendor: { key: { secret: OPENAI_API_KEY }, routes: [web-model] }",
+          "  one: { key: { secret: SHARED_KEY }, routes: [web-model] }",
+          "  two: { key: { secret: SHARED_KEY }, routes: [web-model] }",
+          "",
+        ].join("\n"),
+      ),
+    );
+    expect(ds.map((d) => d.message)).toEqual([
+      "clients.empty: a client needs routes or lanes: the aliases its key may use",
+      "clients.admin.key.secret: the client key is the master key LITELLM_MASTER_KEY",
+      'clients.vendor.key.secret: the client key is backend "openai"\'s API key',
+      'clients.two.key.secret: client "one" already uses the key SHARED_KEY',
+    ]);
+  });
+
+  it("a literal key instead of a reference is refused by the schema (strict object, secret references only)", () => {
+    expect(errorsOf(withClients('  app: { key: "sk-literal-0123456789abcdef0123", routes: [web-model] }\n')).length).toBeGreaterThan(0);
+  });
+});

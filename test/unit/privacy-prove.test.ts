@@ -172,7 +172,11 @@ describe("request-borne mechanisms", () => {
     const guarded = { ...base, litellm_settings: { callbacks: [GUARD_CALLBACK] } };
     const report = proveRoutes(guarded, privateCore);
     expect(report.guard).toBe(true);
-    expect(report.warnings.every((w) => w.closed && w.closedBy.includes("guard"))).toBe(true);
+    // every request-borne mechanism is closed by the guard; the front door's absence is a warning of its own
+    expect(report.warnings.filter((w) => w.mechanism !== "general_settings.custom_auth").every((w) => w.closed && w.closedBy.includes("guard"))).toBe(true);
+    expect(report.warnings.find((w) => w.mechanism === "general_settings.custom_auth")).toMatchObject({ closed: false });
+    const withDoor = proveRoutes({ ...guarded, general_settings: { custom_auth: "gatewayctl_auth.user_api_key_auth" } }, privateCore);
+    expect(withDoor.warnings.every((w) => w.closed)).toBe(true);
     const missing = proveRoutes(guarded, privateCore, { guardPresent: false });
     expect(missing.guard).toBe(false);
     expect(missing.warnings.some((w) => w.closed)).toBe(false);
@@ -319,5 +323,34 @@ describe("exact LiteLLM semantics where they narrow what is reachable", () => {
     expect(proveRoutes(config, privateCore).ok).toBe(true);
     const report = proveRoutes(config, privateCore, { cloudDeploymentIds: ["secure-core:x"] });
     expect(report.leaks[0]!.deployment.reason).toContain("the policy declares its backend location: cloud");
+  });
+});
+
+describe("fail-open settings of the front door (refused by build, leaks for audit)", () => {
+  const local = {
+    model_list: [
+      { model_name: "secure-core", litellm_params: { model: "ollama_chat/llama3.1:8b", api_base: "http://127.0.0.1:11434" }, model_info: { id: "secure-core:llama" } },
+      { model_name: "web", litellm_params: { model: "openai/gpt-4o-mini", api_base: "https://api.openai.com/v1" }, model_info: { id: "web:mini" } },
+    ],
+    litellm_settings: { callbacks: [GUARD_CALLBACK] },
+  };
+  const mechanismsOf = (config: unknown): string[] => proveRoutes(config, privateCore).leaks.map((l) => l.mechanism);
+
+  it("pass_through_endpoints", () => {
+    expect(mechanismsOf({ ...local, general_settings: { pass_through_endpoints: [{ path: "/v1/x", target: "https://api.openai.com" }] } })).toContain(
+      "general_settings.pass_through_endpoints",
+    );
+  });
+  it("a response cache that stores responses, unless supported_call_types is empty", () => {
+    expect(mechanismsOf({ ...local, litellm_settings: { ...local.litellm_settings, cache: true } })).toContain("litellm_settings.cache");
+    expect(mechanismsOf({ ...local, litellm_settings: { ...local.litellm_settings, cache: true, cache_params: { supported_call_types: [] } } })).toEqual([]);
+  });
+  it("background health checks while a cloud deployment exists", () => {
+    expect(mechanismsOf({ ...local, general_settings: { background_health_checks: true } })).toContain("general_settings.background_health_checks");
+    expect(mechanismsOf({ model_list: [local.model_list[0]], general_settings: { background_health_checks: true } })).toEqual([]);
+  });
+  it("allow_client_side_credentials and store_model_in_db stay leaks", () => {
+    expect(mechanismsOf({ ...local, general_settings: { allow_client_side_credentials: true } })).toContain("general_settings.allow_client_side_credentials");
+    expect(mechanismsOf({ ...local, general_settings: { store_model_in_db: true } })).toContain("STORE_MODEL_IN_DB");
   });
 });

@@ -3,7 +3,7 @@ import type { RouteMap, RoutePlan } from "../../src/artifact/types.js";
 import { judgeDrillResponse, judgeHealth, judgeModels, judgePrivacyProbe, judgeRouteResponse, servedByFromHeaders } from "../../src/probe/judge.js";
 import { cloudTarget, privacyProbes } from "../../src/probe/probe-routes.js";
 import type { GatewayResponse } from "../../src/probe/types.js";
-import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
+import { TEST_FRONT_DOOR, TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 const price = { input: 0, output: 0 };
 function route(alias: string, privacy: RoutePlan["privacy"], allowed: string[], fallbackGroups: string[] = []): RoutePlan {
@@ -23,6 +23,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], allowed: string[], 
 const map: RouteMap = {
   generatedBy: "test",
   gateway: TEST_GATEWAY_FACTS,
+  frontDoor: TEST_FRONT_DOOR,
   internalGroups: ["gw-fallback-mini"],
   routes: [
     route("secure-core", "local-only", ["secure-core:llama"]),
@@ -158,9 +159,9 @@ describe("judgeDrillResponse", () => {
 
 describe("judgeModels and judgeHealth", () => {
   const list = (ids: string[]) => res(200, {}, JSON.stringify({ object: "list", data: ids.map((id) => ({ id })) }));
-  it("passes exactly the aliases and reports internal groups", () => {
+  it("passes exactly the aliases and fails internal groups listed (the front door hides them)", () => {
     const checks = judgeModels(list(["secure-core", "routine-router", "web", "gw-fallback-mini"]), map);
-    expect(checks.map((c) => [c.name, c.status])).toEqual([["models listed", "pass"], ["models internal", "pass"]]);
+    expect(checks.map((c) => [c.name, c.status])).toEqual([["models listed", "pass"], ["models internal", "fail"]]);
   });
   it("fails a missing alias and warns about an unexpected model", () => {
     const checks = judgeModels(list(["secure-core", "web", "surprise"]), map);

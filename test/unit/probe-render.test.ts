@@ -4,12 +4,13 @@ import { buildReport } from "../../src/probe/probe-routes.js";
 import { renderJunit, renderTable } from "../../src/probe/render.js";
 import type { RouteMap } from "../../src/artifact/types.js";
 import type { CheckResult } from "../../src/probe/types.js";
-import { TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
+import { TEST_FRONT_DOOR, TEST_GATEWAY_FACTS } from "../support/gateway-facts.js";
 
 const price = { input: 0, output: 0 };
 const map: RouteMap = {
   generatedBy: "test",
   gateway: TEST_GATEWAY_FACTS,
+  frontDoor: TEST_FRONT_DOOR,
   internalGroups: [],
   routes: [
     { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price },

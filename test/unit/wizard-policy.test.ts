@@ -103,11 +103,18 @@ describe("the policy init writes", () => {
     expect(envExampleContent(a)).toMatch(/^LITELLM_MASTER_KEY=$/m);
   });
 
-  it("asks only for the keys of cloud providers some route can reach", () => {
-    expect(secretNames(answers({ cloud: ["openai", "anthropic"] }))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+  it("asks only for the keys of cloud providers some route can reach, and every client's own key", () => {
+    const clients = (names: string[]) => names.filter((n) => n.endsWith("_GATEWAY_KEY") || n === "OPENCLAW_PRIVATE_KEY");
+    const cloudOnly = (names: string[]) => names.filter((n) => !clients(names).includes(n));
+    expect(cloudOnly(secretNames(answers({ cloud: ["openai", "anthropic"] })))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
     // only coding may leave: its fallback uses the first provider; the second serves nothing
-    expect(secretNames(answers({ cloud: ["openai", "anthropic"], cloudLanes: ["coding"] }))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
-    expect(secretNames(answers({ cloud: ["openai"], cloudLanes: [] }))).toEqual(["LITELLM_MASTER_KEY"]);
+    expect(cloudOnly(secretNames(answers({ cloud: ["openai", "anthropic"], cloudLanes: ["coding"] })))).toEqual(["LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
+    expect(cloudOnly(secretNames(answers({ cloud: ["openai"], cloudLanes: [] })))).toEqual(["LITELLM_MASTER_KEY"]);
+    expect(clients(secretNames(answers({ cloud: ["openai", "anthropic"] })))).toEqual(["OPENCLAW_GATEWAY_KEY", "OPENCLAW_PRIVATE_KEY", "SCRIPTS_GATEWAY_KEY"]);
+    // the clients' keys are generated into the secrets file, each different from the master key
+    const file = secretsFileContent(answers({ cloud: ["openai"] }), "sk-master-x");
+    const keys = [...file.matchAll(/^(OPENCLAW_GATEWAY_KEY|OPENCLAW_PRIVATE_KEY|SCRIPTS_GATEWAY_KEY)=(sk-\S{40,})$/gm)].map((m) => m[2]);
+    expect(new Set(keys).size).toBe(3);
     expect(secretsFileContent(answers({ cloud: ["openai"], cloudLanes: [] }), "sk-x")).not.toContain("OPENAI_API_KEY");
   });
 
