@@ -10,6 +10,7 @@ import { delimiter, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
 import { redact } from "../lib/output.js";
 import { packageRoot } from "../lib/package-root.js";
+import { gatewayEnvName } from "../artifact/front-door.js";
 import { gatewayBaseUrl, GATEWAY_ENV } from "../artifact/gateway.js";
 import { judgeLitellmVersion } from "../lib/versions.js";
 import { fetchLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
@@ -303,7 +304,7 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   process.once("SIGTERM", onSignal);
   try {
     const health = await waitForHealth({ baseUrl, timeoutMs: req.timeoutMs, onProgress: progress, checkAborted: () => interrupted ?? exited });
-    const masterKey = req.env[req.facts.masterKeySecret];
+    const masterKey = req.env[gatewayEnvName(req.facts.masterKeySecret)];
     const version = await fetchLitellmVersion(baseUrl, masterKey, health.readinessBody);
     const verdict = version ? judgeLitellmVersion(version, req.facts.litellmVersion) : { warnings: ["could not read the LiteLLM version from /health/readiness/details"] };
     if (verdict.refuse) {

@@ -63,7 +63,7 @@ async function litellmOn(remove: string): Promise<{ exitCode: number | undefined
   const litellmPort = await freePort();
   const r = await execa(LITELLM, ["--config", join(from, "config.yaml"), "--host", "127.0.0.1", "--port", String(litellmPort)], {
     cwd: from,
-    env: { ...env, LITELLM_LOCAL_MODEL_COST_MAP: "True", PATH: process.env.PATH ?? "" },
+    env: { GATEWAYCTL_SECRET_LITELLM_MASTER_KEY: env.LITELLM_MASTER_KEY, LITELLM_LOCAL_MODEL_COST_MAP: "True", PATH: process.env.PATH ?? "" },
     extendEnv: false,
     reject: false,
     all: true,
@@ -73,10 +73,10 @@ async function litellmOn(remove: string): Promise<{ exitCode: number | undefined
 }
 
 describe("gatewayctl refuses a build without the guard before LiteLLM runs", () => {
-  it.each(["gatewayctl_guard.py", "route-map.json"])("start refuses a source without %s, naming it; nothing listens", async (file) => {
+  it.each(["gatewayctl_guard.py", "gatewayctl_auth.py", "route-map.json"])("start refuses a source without %s, naming it; nothing listens", async (file) => {
     const r = await startFrom(file);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(file === "route-map.json" ? "has no route-map.json" : "gatewayctl_guard.py is missing");
+    expect(r.stderr).toContain(file === "route-map.json" ? "has no route-map.json" : `${file} is missing`);
     await expect(fetch(`http://127.0.0.1:${port}/health/liveliness`)).rejects.toThrow();
     const status = await runCli(["status", "--policy", policyFile], { env });
     expect(status.stdout).toContain("gateway: stopped");
@@ -88,6 +88,12 @@ describe("the real LiteLLM refuses to run without the guard", () => {
     const r = await litellmOn("gatewayctl_guard.py");
     expect(r.exitCode).not.toBe(0);
     expect(r.output).toContain("Could not import proxy_handler_instance from gatewayctl_guard");
+  }, 180_000);
+
+  it("fails at startup when gatewayctl_auth.py (the front door) is missing", async () => {
+    const r = await litellmOn("gatewayctl_auth.py");
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toMatch(/gatewayctl_auth|custom_auth|No module named/);
   }, 180_000);
 
   it("fails at startup when the route map the guard reads is missing", async () => {

@@ -29,7 +29,8 @@ let cleanup: () => Promise<void>;
 let policyFile: string;
 let port: number;
 let routeMap: RouteMap;
-const env = { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: CLOUD_KEY };
+const TESTER_KEY = "sk-privacy-e2e-tester-client-8d2e41";
+const env = { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: CLOUD_KEY, TESTER_KEY };
 
 
 function homelabPolicy(): Record<string, unknown> {
@@ -62,6 +63,8 @@ function homelabPolicy(): Record<string, unknown> {
       "openai-fast": { lane: "web", model: "mini" },
       "web-model": { lane: "web", model: "big", fallbacks: ["mini"] },
     },
+    // a client with every alias: the endpoints a client may use (and the master key may not) are tested with its key
+    clients: { tester: { key: { secret: "TESTER_KEY" }, lanes: ["private", "routine", "web"] } },
   };
 }
 
@@ -110,7 +113,7 @@ afterAll(async () => {
 
 describe("secrets", () => {
   it("start refuses when a secret is missing, naming it, and starts nothing", async () => {
-    const r = await runCli(["start", "--runtime", "process", "--policy", policyFile], { env: { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: undefined } });
+    const r = await runCli(["start", "--runtime", "process", "--policy", policyFile], { env: { LITELLM_MASTER_KEY: MASTER_KEY, TESTER_KEY, CLOUD_API_KEY: undefined } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("CLOUD_API_KEY");
     expect(r.stderr).not.toContain(MASTER_KEY);
@@ -139,7 +142,7 @@ describe("a homelab gateway on the real LiteLLM", () => {
     expect(report.ok).toBe(true);
     expect(report.counts.fail).toBe(0);
     const kinds = new Set(report.checks.map((c) => c.kind));
-    expect([...kinds].sort()).toEqual(["config", "drill", "health", "models", "privacy", "route"]);
+    expect([...kinds].sort()).toEqual(["config", "door", "drill", "health", "models", "privacy", "route"]);
     // every route answered by its primary, identified from the headers
     for (const route of routeMap.routes) {
       const row = report.routes.find((r) => r.alias === route.alias)!;
@@ -228,7 +231,8 @@ describe("a homelab gateway on the real LiteLLM", () => {
     for (const [name, { path, body }] of Object.entries(other)) {
       const res = await fetch(`${gateway()}${path}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        // a client's key: the master key is gatewayctl's and reaches only /v1/chat/completions and /v1/models
+        headers: { authorization: `Bearer ${TESTER_KEY}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
       const text = await res.text();
@@ -249,7 +253,7 @@ describe("a homelab gateway on the real LiteLLM", () => {
     ] as const) {
       const res = await fetch(`${gateway()}${path}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${TESTER_KEY}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
       const text = await res.text();

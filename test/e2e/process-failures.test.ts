@@ -192,7 +192,7 @@ describe("start refuses before LiteLLM runs", () => {
 describe("start fails clearly when LiteLLM does not come up", () => {
   it("a wrong litellm executable that exits: exit 1, its log tail shown with secrets redacted", async () => {
     const fake = join(tmp.dir, "not-litellm.sh");
-    await writeFile(fake, `#!/bin/sh\necho "this is not litellm; args: $*"\necho "key=$LITELLM_MASTER_KEY"\nexit 3\n`, { mode: 0o755 });
+    await writeFile(fake, `#!/bin/sh\necho "this is not litellm; args: $*"\necho "key=$GATEWAYCTL_SECRET_LITELLM_MASTER_KEY"\nexit 3\n`, { mode: 0o755 });
     const r = await start("--litellm-bin", fake);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("error: LiteLLM exited with code 3 before it was ready");

@@ -175,7 +175,9 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
 
   it("passes a minimal environment plus the secrets, without OPENAI_API_BASE or the caller's variables", async () => {
     const environ = (await readFile(`/proc/${firstPid}/environ`, "utf8")).split("\0");
-    expect(environ).toContain(`LITELLM_MASTER_KEY=${MASTER_KEY}`);
+    // under gatewayctl's own name only (never a well-known variable LiteLLM or a provider SDK falls back to)
+    expect(environ).toContain(`GATEWAYCTL_SECRET_LITELLM_MASTER_KEY=${MASTER_KEY}`);
+    expect(environ.some((e) => e.startsWith("LITELLM_MASTER_KEY="))).toBe(false);
     expect(environ).toContain("LITELLM_LOCAL_MODEL_COST_MAP=True");
     expect(environ).toContain("LITELLM_MODE=PRODUCTION");
     expect(environ.some((e) => e.startsWith("OPENAI_API_BASE="))).toBe(false);

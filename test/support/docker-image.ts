@@ -105,7 +105,7 @@ const HEALTHY_ENTRYPOINT = [
 
 const BROKEN_ENTRYPOINT = [
   "#!/bin/sh",
-  'echo "broken-litellm: starting with master key $LITELLM_MASTER_KEY"',
+  'echo "broken-litellm: starting with master key $GATEWAYCTL_SECRET_LITELLM_MASTER_KEY"',
   'echo "broken-litellm: fatal: cannot load the config" >&2',
   "exit 1",
   "",
