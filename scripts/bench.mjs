@@ -87,11 +87,22 @@ function freePort() {
 }
 
 async function waitReady(baseUrl, timeoutMs) {
+  // AbortSignal.timeout's timer does not keep Node alive, and a connect to a just-published Docker port can sit
+  // without a handle that does: hold the loop open while waiting
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    await waitReadyLoop(baseUrl, timeoutMs);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function waitReadyLoop(baseUrl, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (const path of ["/health/liveliness", "/health/readiness"]) {
     for (;;) {
       try {
-        const r = await fetch(baseUrl + path);
+        const r = await fetch(baseUrl + path, { signal: AbortSignal.timeout(2000) });
         if (r.ok) break;
       } catch {}
       if (Date.now() > deadline) throw new Error(`${baseUrl}${path} not ready`);
@@ -300,11 +311,12 @@ try {
       cli(["sync", "--policy", policyFile]);
       // direct: docker run of the same image and generation, to ready
       const directPort = await freePort();
+      spawnSync("docker", ["rm", "-f", `gw-bench-direct-${k}`], { stdio: "ignore" });
       const t0 = Date.now();
       const run = spawnSync("docker", [
         "run", "-d", "--rm", "--name", `gw-bench-direct-${k}`, "-p", `127.0.0.1:${directPort}:4000`,
         "-v", `${join(dir, "runtime.generations")}:/etc/gatewayctl/generations:ro`,
-        "-e", "LITELLM_MASTER_KEY=sk-bench-direct-0123456789", "-e", "LITELLM_MODE=PRODUCTION",
+        "-e", "GATEWAYCTL_SECRET_LITELLM_MASTER_KEY=sk-bench-direct-0123456789", "-e", "LITELLM_MODE=PRODUCTION", "-e", "LITELLM_LOCAL_MODEL_COST_MAP=True",
         image, "--config", "/etc/gatewayctl/generations/current/config.yaml", "--port", "4000",
       ], { encoding: "utf8" });
       if (run.status !== 0) throw new Error(`docker run failed: ${run.stderr}`);
@@ -414,7 +426,7 @@ try {
         for (let k = 0; k < 3; k++) {
           const g = await setup(`start-${k}`, 5);
           // direct: litellm --config on the generated config, to ready
-          const env = { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: "sk-bench-direct-0123456789" };
+          const env = { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION", GATEWAYCTL_SECRET_LITELLM_MASTER_KEY: "sk-bench-direct-0123456789" };
           const t0 = Date.now();
           const p = spawn(LITELLM, ["--config", join(g.dir, "generated", "config.yaml"), "--host", "127.0.0.1", "--port", String(g.port)], {
             cwd: join(g.dir, "generated"), env, stdio: "ignore", detached: true,

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 
-const LANES = ["private", "routine", "coding", "web", "premium"];
-const CLOUDS = ["openai", "anthropic", "openrouter"];
+import { CLOUD_PROVIDERS as CLOUDS, LANE_KEYS as LANES } from "../wizard/catalog.js";
 
 export function registerInit(program: Command): void {
   program

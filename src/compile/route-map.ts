@@ -1,4 +1,5 @@
-import { CLOUD_VENDOR_TYPES, INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../policy/schema.js";
+import { INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../policy/schema.js";
+import { isCloudVendorType } from "../policy/vendors.js";
 import type { Backend, Model, Policy, Price, Privacy } from "../policy/schema.js";
 import type { Diagnostic } from "../lib/errors.js";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
@@ -133,7 +134,7 @@ export function planGateway(policy: Policy): GatewayPlan {
         problem(`models.${key}.backend`, `unknown backend "${model.backend}"`, "define it under backends");
       } else if ((backend.type === "ollama" || backend.type === "openai-compatible") && !backend.url) {
         problem(`backends.${model.backend}.url`, `backend "${model.backend}" (${backend.type}) needs a url`, "a self-hosted backend always gets an explicit api_base");
-      } else if (backend.location === "local" && CLOUD_VENDOR_TYPES.includes(backend.type)) {
+      } else if (backend.location === "local" && isCloudVendorType(backend.type)) {
         problem(`backends.${model.backend}.location`, `backend "${model.backend}" is a ${backend.type} cloud API and cannot be local`);
       } else {
         result = { model, backend };

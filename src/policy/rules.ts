@@ -6,7 +6,6 @@ import { isIP } from "node:net";
 import { classifyHost } from "../lib/hosts.js";
 import { forbiddenVersionInTag, judgeLitellmVersion, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import {
-  CLOUD_VENDOR_TYPES,
   INTERNAL_GROUP_PREFIX,
   PRIVACY_RANK,
   type Backend,
@@ -16,6 +15,7 @@ import {
 } from "./schema.js";
 import { formatPath, type PathSegment } from "./locate.js";
 import { suggestionSuffix } from "./suggest.js";
+import { isCloudVendorType } from "./vendors.js";
 
 /** A problem tied to a place in the policy; `at` says which part of that place the position points to. */
 export interface Finding {
@@ -46,7 +46,7 @@ function list(names: Iterable<string>): string {
 }
 
 export function isCloudVendor(backend: Backend): boolean {
-  return CLOUD_VENDOR_TYPES.includes(backend.type);
+  return isCloudVendorType(backend.type);
 }
 
 

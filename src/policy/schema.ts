@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_LITELLM_VERSION } from "../lib/versions.js";
 import { RUNTIME_KINDS } from "../artifact/types.js";
+import { CLOUD_VENDOR_TYPES } from "./vendors.js";
 
 /**
  * The gateway policy, version 1. Every object is strict so a typo is an error, not a silently ignored key.
@@ -37,8 +38,7 @@ export const PrivacySchema = z
   );
 export type Privacy = z.infer<typeof PrivacySchema>;
 
-export const BACKEND_TYPES = ["ollama", "openai-compatible", "openai", "anthropic", "openrouter"] as const;
-export const CLOUD_VENDOR_TYPES: readonly BackendType[] = ["openai", "anthropic", "openrouter"];
+export const BACKEND_TYPES = ["ollama", "openai-compatible", ...CLOUD_VENDOR_TYPES] as const;
 export const BackendTypeSchema = z.enum(BACKEND_TYPES);
 export type BackendType = z.infer<typeof BackendTypeSchema>;
 

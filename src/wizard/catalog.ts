@@ -1,4 +1,5 @@
 import type { Price, Privacy } from "../policy/schema.js";
+import { CLOUD_VENDOR_TYPES } from "../policy/vendors.js";
 
 /** The five recommended work lanes, in the order the wizard shows them. */
 export const LANE_KEYS = ["private", "routine", "coding", "web", "premium"] as const;
@@ -60,7 +61,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   },
 };
 
-export const CLOUD_PROVIDERS = ["openai", "anthropic", "openrouter"] as const;
+export const CLOUD_PROVIDERS = CLOUD_VENDOR_TYPES;
 export type CloudProvider = (typeof CLOUD_PROVIDERS)[number];
 
 export interface CloudModelTemplate {
