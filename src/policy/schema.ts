@@ -141,7 +141,7 @@ export const SecretsSchema = z
       .string()
       .optional()
       .describe("command: a template run without a shell, {name} replaced by the secret name, e.g. `pass show gateway/{name}`"),
-    timeoutSeconds: z.number().positive().default(10).describe("How long the command provider may take per secret"),
+    timeoutSeconds: z.number().positive().max(600).default(10).describe("How long the command provider may take per secret (at most 600 s)"),
   })
   .describe("Where secret values come from at start time");
 export type Secrets = z.infer<typeof SecretsSchema>;
@@ -149,13 +149,14 @@ export type Secrets = z.infer<typeof SecretsSchema>;
 export const RuntimeSchema = z
   .strictObject({
     source: z.string().optional().describe("Source of truth (a Git checkout or NAS path) synced into dir"),
-    dir: z.string().default("~/.local/state/gatewayctl/runtime").describe("Local runtime directory mounted into the container"),
+    dir: z.string().min(1, "an empty runtime.dir would be the policy's own directory").default("~/.local/state/gatewayctl/runtime").describe("Local runtime directory mounted into the container"),
     keep: z.number().int().min(1).max(100).default(5).describe("Previous generations kept for rollback"),
     sourceTimeoutSeconds: z
       .number()
       .positive()
+      .max(3600)
       .default(15)
-      .describe("How long reading the source may take before the last known-good runtime copy is used"),
+      .describe("How long reading the source may take before the last known-good runtime copy is used (at most 3600 s)"),
   })
   .describe("The local runtime copy the gateway runs from");
 export type Runtime = z.infer<typeof RuntimeSchema>;

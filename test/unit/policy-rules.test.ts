@@ -400,3 +400,15 @@ describe("clients", () => {
     expect(errorsOf(withClients('  app: { key: "sk-literal-0123456789abcdef0123", routes: [web-model] }\n')).length).toBeGreaterThan(0);
   });
 });
+
+describe("durations and the runtime directory", () => {
+  it("refuses durations past their maximum (a timer past 2^31 ms fires at once) and an empty runtime.dir", () => {
+    const source = `${BASE}runtime:\n  dir: ""\n  sourceTimeoutSeconds: 3000000\nsecrets:\n  provider: command\n  command: "pass show gw/{name}"\n  timeoutSeconds: 3000000\n`;
+    const messages = errorsOf(source).map((d) => d.message);
+    expect(messages.some((m) => m.startsWith("runtime.sourceTimeoutSeconds:"))).toBe(true);
+    expect(messages.some((m) => m.startsWith("secrets.timeoutSeconds:"))).toBe(true);
+    expect(messages).toContain("runtime.dir: must not be empty");
+    expect(messages).toContain("runtime.sourceTimeoutSeconds: must be at most 3600");
+    expect(messages).toHaveLength(3);
+  });
+});

@@ -292,6 +292,7 @@ describe("retention, pins, migration", () => {
   it("migrates a runtime directory from before generations (a plain directory) into generation 1", async () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "config.yaml"), readFileSync(join(src, "config.yaml")));
+    writeFileSync(join(dir, "route-map.json"), readFileSync(join(src, "route-map.json")));
     writeFileSync(join(dir, "old-only.txt"), "from the old install\n");
     const progress: string[] = [];
     const r = await syncRuntime({ from: src, to: dir, onProgress: (l) => progress.push(l) });
@@ -435,3 +436,41 @@ describe("manifest", () => {
     expect(JSON.parse(readFileSync(join(gen, MANIFEST_NAME), "utf8")).generation).toBe(1);
   });
 });
+
+describe("gatewayctl takes over only directories it created", () => {
+  it("refuses a user's non-empty directory as runtime.dir, and leaves it untouched after 10 syncs", async () => {
+    const mine = join(work.dir, "my-documents");
+    mkdirSync(join(mine, "taxes"), { recursive: true });
+    writeFileSync(join(mine, "taxes", "2025.pdf"), "private\n");
+    writeFileSync(join(mine, "config.yaml"), "not gatewayctl's\n");
+    const before = execFileSync("find", [mine, "-printf", "%P %s %m\n"], { encoding: "utf8" });
+    for (let i = 0; i < 10; i++) {
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      const err = await syncRuntime({ from: src, to: mine }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect((err as { code?: string; exitCode?: number }).code).toBe("RUNTIME_NOT_OURS");
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+    }
+    expect(execFileSync("find", [mine, "-printf", "%P %s %m\n"], { encoding: "utf8" })).toBe(before);
+    expect(lstatSync(mine).isDirectory()).toBe(true);
+    expect(existsSync(`${mine}.generations`)).toBe(false);
+  });
+
+  it("refuses the filesystem root, the home directory, a directory holding the source and one inside it", async () => {
+    const { homedir } = await import("node:os");
+    for (const [to, why] of [
+      ["/", "filesystem root"],
+      [homedir(), "home directory"],
+      [join(src, ".."), "holds the source"],
+      [join(src, "runtime"), "inside the source"],
+    ] as const) {
+      const err = (await syncRuntime({ from: src, to }).catch((e: unknown) => e)) as { code?: string; message?: string };
+      expect(err.code, to).toBe("RUNTIME_DIR_REFUSED");
+      expect(err.message).toContain(why);
+    }
+  });
+});
+
