@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { GatewayctlError, formatDiagnostic } from "./lib/errors.js";
-import { redact } from "./lib/output.js";
+import { escapeControl, redact } from "./lib/output.js";
 import { registerInit } from "./commands/init.js";
 import { registerBuild } from "./commands/build.js";
 import { registerAudit } from "./commands/audit.js";
@@ -19,7 +19,7 @@ import { registerClients } from "./commands/clients.js";
 import { GATEWAYCTL_VERSION } from "./lib/version.js";
 
 function write(stream: NodeJS.WriteStream, text: string): void {
-  stream.write(redact(text.endsWith("\n") ? text : `${text}\n`));
+  stream.write(escapeControl(redact(text.endsWith("\n") ? text : `${text}\n`)));
 }
 
 export function buildProgram(): Command {

@@ -9,6 +9,15 @@ export function registerSecrets(values: Iterable<string>): void {
   for (const v of values) if (v && v.length >= 4) secretValues.add(v);
 }
 
+/**
+ * Terminal control characters (escape sequences can rewrite the screen or the window title) shown as `\xNN`; line
+ * breaks and tabs stay. Everything gatewayctl prints passes through here: policy keys, config values and logs may
+ * come from anyone.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 export function redact(text: string): string {
   let out = text;
   for (const v of secretValues) if (out.includes(v)) out = out.split(v).join("***");
@@ -16,11 +25,11 @@ export function redact(text: string): string {
 }
 
 export function stdout(text: string): void {
-  process.stdout.write(redact(text.endsWith("\n") ? text : `${text}\n`));
+  process.stdout.write(escapeControl(redact(text.endsWith("\n") ? text : `${text}\n`)));
 }
 
 export function stderr(text: string): void {
-  process.stderr.write(redact(text.endsWith("\n") ? text : `${text}\n`));
+  process.stderr.write(escapeControl(redact(text.endsWith("\n") ? text : `${text}\n`)));
 }
 
 export function printJson(value: unknown): void {

@@ -94,6 +94,17 @@ function checkNotEmpty(policy: Policy): Finding[] {
   return out;
 }
 
+/**
+ * Whether a URL's host is ambiguous between parsers: the locality check reads the host with WHATWG `URL`, while
+ * LiteLLM's HTTP clients (httpx, aiohttp) read the raw text, and they disagree on `\`, whitespace, userinfo and
+ * percent-encoded hosts (`http://127.0.0.1\@evil.example` is loopback to one and evil.example to another).
+ */
+export function ambiguousUrl(url: string): boolean {
+  if (/[\\\s]/.test(url)) return true;
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? "";
+  return authority.includes("@") || authority.includes("%");
+}
+
 function checkBackends(policy: Policy): Finding[] {
   const out: Finding[] = [];
   for (const [key, b] of Object.entries(policy.backends)) {
@@ -109,6 +120,17 @@ function checkBackends(policy: Policy): Finding[] {
           b.type === "ollama"
             ? 'add url: "http://127.0.0.1:11434" (where Ollama listens)'
             : 'add the server\'s base URL including /v1, for example url: "http://127.0.0.1:8000/v1"',
+        ),
+      );
+    }
+    if (b.url !== undefined && ambiguousUrl(b.url)) {
+      out.push(
+        finding(
+          "error",
+          [...here, "url"],
+          "value",
+          "the URL can be read with two different hosts: a backslash, whitespace, a user part (`user@`) or a percent-encoded host parse one way in gatewayctl (WHATWG) and another in Python's HTTP clients",
+          'write the plain form, scheme://host:port/path, for example "http://127.0.0.1:11434"',
         ),
       );
     }

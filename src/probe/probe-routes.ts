@@ -113,7 +113,8 @@ export function routeRows(map: RouteMap, checks: CheckResult[]): RouteRow[] {
   return map.routes.map((route) => {
     const check = checks.find((c) => c.kind === "route" && c.route === route.alias);
     const worst = worstStatus(checks.filter((c) => c.route === route.alias).map((c) => c.status));
-    const row: RouteRow = { alias: route.alias, lane: route.lane, privacy: route.privacy, status: worst };
+    // a route no prompt was sent to is not "ok": say so (its checks may all have passed only because none ran)
+    const row: RouteRow = { alias: route.alias, lane: route.lane, privacy: route.privacy, status: check ? worst : worst === "fail" ? "fail" : "untested" };
     if (check?.servedBy?.deploymentId) row.servedBy = check.servedBy.deploymentId;
     if (check?.servedBy) row.location = check.servedBy.location;
     if (check?.latencyMs !== undefined) row.latencyMs = check.latencyMs;

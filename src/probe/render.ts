@@ -25,7 +25,7 @@ export function renderTable(report: ProbeReport): string {
       r.location ?? "-",
       r.latencyMs !== undefined ? `${r.latencyMs} ms` : "-",
       formatCost(r.costUsd),
-      MARK[r.status],
+      r.status === "untested" ? "NOT TESTED" : MARK[r.status],
     ]),
   ];
   const lines = [pad(rows)];

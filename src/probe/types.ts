@@ -38,7 +38,8 @@ export interface RouteRow {
   alias: string;
   lane: string;
   privacy: Privacy;
-  status: CheckStatus;
+  /** "untested": no prompt reached the route (the gateway did not answer) */
+  status: CheckStatus | "untested";
   servedBy?: string;
   location?: Location | "unknown";
   latencyMs?: number;

@@ -56,4 +56,15 @@ describe("gatewayctl build with an invalid policy", () => {
     expect(r.stderr).toContain(`${policy}:3:9: warning: gateway.bind: the gateway listens on every network interface`);
     expect(await readFile(join(out, "config.yaml"), "utf8")).toContain("secure-core");
   });
+
+  it("shows terminal control characters from the policy escaped, never raw", async () => {
+    const policy = join(dir, "escape.yaml");
+    await writeFile(policy, `${BASE}"evil\\e]0;pwned\\a\\e[31m": 1\n`);
+    const r = await runCli(["build", "--policy", policy, "--out", join(dir, "out-escape")]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("\\x1b]0;pwned\\x07");
+    expect(r.stderr).not.toContain("\u001b");
+    expect(r.stderr).not.toContain("\u0007");
+  });
 });
+

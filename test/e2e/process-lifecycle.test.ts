@@ -227,6 +227,12 @@ describe("gatewayctl start/status/logs/stop --runtime process (real LiteLLM)", (
     const lines = r.stdout.split("\n").filter((l, i, a) => !(i === a.length - 1 && l === ""));
     expect(lines).toHaveLength(5);
     expect(lines.at(-1)).toBe("DEBUG: using master key ***");
+    const json = await gw(["logs", "--tail", "5", "--json"]);
+    expect(json.exitCode, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { runtime: string; lines: string[] };
+    expect(parsed).toMatchObject({ runtime: "process" });
+    expect(parsed.lines).toEqual(lines);
+    expect(json.stdout).not.toContain(MASTER_KEY);
     const all = await gw(["logs", "--runtime", "process"]);
     expect(all.stdout).toContain("--- gatewayctl: starting");
     expect(all.stdout).toContain("GET /health/liveliness");

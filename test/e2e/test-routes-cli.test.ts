@@ -56,6 +56,9 @@ describe("test-routes without a gateway", () => {
     expect(table.exitCode).toBe(1);
     expect(table.stdout).toMatch(/^ROUTE\s+LANE\s+PRIVACY\s+SERVED BY/);
     expect(table.stdout).toMatch(/secure-core\s+private\s+local-only\s+-/);
+    // a route no prompt reached is not "ok"
+    expect(table.stdout).toMatch(/^secure-core\s.*NOT TESTED$/m);
+    expect(table.stdout).not.toMatch(/^secure-core\s.*\sok$/m);
     expect(table.stdout).toContain(`FAIL gateway reachable: the gateway at http://127.0.0.1:${deadPort} does not answer`);
     expect(table.stdout).not.toContain(env.LITELLM_MASTER_KEY);
 

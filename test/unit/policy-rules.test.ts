@@ -412,3 +412,17 @@ describe("durations and the runtime directory", () => {
     expect(messages).toHaveLength(3);
   });
 });
+
+describe("backend URLs that parse differently in WHATWG and in Python's HTTP clients", () => {
+  it.each(["http://127.0.0.1\\\\@gpu.example.net:11434", "http://127.0.0.1@gpu.example.net:11434", "http://127.0.0.1%2egpu.example.net:11434"])("refuses %s", (url) => {
+    const source = BASE.replace('url: "http://127.0.0.1:11434"', `url: "${url}"`);
+    expect(errorsOf(source).some((d) => d.message.startsWith("backends.ollama.url: the URL can be read with two different hosts"))).toBe(true);
+  });
+  it("accepts the plain form (whitespace is refused by the URL check already)", async () => {
+    const { ambiguousUrl } = await import("../../src/policy/rules.js");
+    expect(ambiguousUrl("http://127.0.0.1 :11434")).toBe(true);
+    expect(errorsOf(BASE.replace('url: "http://127.0.0.1:11434"', 'url: "http://127.0.0.1 :11434"')).length).toBeGreaterThan(0);
+    expect(ambiguousUrl("http://127.0.0.1:11434")).toBe(false);
+    expect(ambiguousUrl("https://api.openai.com/v1?x=a@b")).toBe(false);
+  });
+});
