@@ -207,21 +207,7 @@ describe("start fails clearly when LiteLLM does not come up", () => {
 
   it("a LiteLLM that reports a forbidden release is stopped again: exit 1", async () => {
     // stands in for a compromised release, which cannot (and must not) be installed here
-    const fake = join(tmp.dir, "litellm-1.82.7");
-    await writeFile(
-      fake,
-      [
-        `#!${process.execPath}`,
-        'const http = require("node:http");',
-        'const arg = (n) => process.argv[process.argv.indexOf(n) + 1];',
-        "http.createServer((req, res) => {",
-        '  res.setHeader("content-type", "application/json");',
-        '  res.end(req.url === "/health/readiness" ? JSON.stringify({ status: "healthy", litellm_version: "1.82.7" }) : JSON.stringify("I\'m alive!"));',
-        '}).listen(Number(arg("--port")), arg("--host"));',
-        "",
-      ].join("\n"),
-      { mode: 0o755 },
-    );
+    const fake = await fakeLitellm("1.82.7");
     const r = await start("--litellm-bin", fake);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`error: LiteLLM 1.82.7 must never be run: that release is known to be compromised: stopped it again (${fake})`);
@@ -277,9 +263,12 @@ describe("start fails clearly when LiteLLM does not come up", () => {
   });
 });
 
-/** A stand-in litellm (node) that answers the health endpoints as 1.108.7 does; for runtime bookkeeping tests. */
-async function healthyFakeLitellm(): Promise<string> {
-  const fake = join(tmp.dir, "litellm-healthy");
+/**
+ * A stand-in litellm (node) that answers the health endpoints reporting `version` in its readiness details: a
+ * compromised release cannot (and must not) be installed here, and the bookkeeping tests need no real proxy.
+ */
+async function fakeLitellm(version: string): Promise<string> {
+  const fake = join(tmp.dir, `litellm-${version}`);
   await writeFile(
     fake,
     [
@@ -288,7 +277,7 @@ async function healthyFakeLitellm(): Promise<string> {
       'const arg = (n) => process.argv[process.argv.indexOf(n) + 1];',
       "http.createServer((req, res) => {",
       '  res.setHeader("content-type", "application/json");',
-      '  res.end(req.url.startsWith("/health/readiness") ? JSON.stringify({ status: "healthy", litellm_version: "1.108.7" }) : JSON.stringify("I\'m alive!"));',
+      `  res.end(req.url.startsWith("/health/readiness") ? JSON.stringify({ status: "healthy", litellm_version: "${version}" }) : JSON.stringify("I'm alive!"));`,
       '}).listen(Number(arg("--port")), arg("--host"));',
       "",
     ].join("\n"),
@@ -310,7 +299,7 @@ describe("the runtime is a recorded fact of the build", () => {
 
   it("stop, status and logs act on the gateway that runs, whatever --runtime says; a killed gateway is crashed (exit 1), not stopped", async () => {
     await writeSecrets(goodSecrets);
-    const fake = await healthyFakeLitellm();
+    const fake = await fakeLitellm("1.108.7");
     const started = await start("--litellm-bin", fake, "--json");
     expect(started.exitCode, started.stderr).toBe(0);
     const pid = Number((JSON.parse(started.stdout) as { id: string }).id);
