@@ -31,32 +31,47 @@ export interface ArtifactTexts {
 }
 
 /** File names whose text `artifactFromTexts` needs, given the route map (modules are named by it). */
-export function moduleFile(module: string): string {
+function moduleFile(module: string): string {
   return `${module}.py`;
+}
+
+function requirePresent(dir: string, name: string, text: string | undefined): string {
+  if (text !== undefined) return text;
+  throw new InputError(`${dir} has no ${name}: it is not a complete gatewayctl build`, {
+    code: "ARTIFACT_INCOMPLETE",
+    hint: "point at a gatewayctl build output (gatewayctl build --out DIR) or a runtime directory that sync filled",
+  });
+}
+
+function assemble(dir: string, configText: string, routeMap: RouteMap, modules: Record<string, string | undefined>): Artifact {
+  const configFile = join(dir, CONFIG_FILE);
+  const config = parseLiteLLMConfig(configText, configFile);
+  const present = new Map<string, string>();
+  for (const m of routeMap.gateway.modules) {
+    const t = modules[m];
+    if (t !== undefined) present.set(m, t);
+  }
+  return { dir, configFile, configText, config, routeMap, modules: present };
 }
 
 /** Build an Artifact from file texts. Pure. Throws InputError: ARTIFACT_INCOMPLETE, CONFIG_UNREADABLE, ROUTE_MAP_INVALID. */
 export function artifactFromTexts(dir: string, texts: ArtifactTexts): Artifact {
-  const configFile = join(dir, CONFIG_FILE);
-  for (const [name, text] of [
-    [CONFIG_FILE, texts.config],
-    [ROUTE_MAP_FILE, texts.routeMap],
-  ] as const) {
-    if (text === undefined) {
-      throw new InputError(`${dir} has no ${name}: it is not a complete gatewayctl build`, {
-        code: "ARTIFACT_INCOMPLETE",
-        hint: "point at a gatewayctl build output (gatewayctl build --out DIR) or a runtime directory that sync filled",
-      });
-    }
-  }
-  const routeMap = parseRouteMap(texts.routeMap!, join(dir, ROUTE_MAP_FILE));
-  const config = parseLiteLLMConfig(texts.config!, configFile);
-  const modules = new Map<string, string>();
-  for (const m of routeMap.gateway.modules) {
-    const t = texts.modules[m];
-    if (t !== undefined) modules.set(m, t);
-  }
-  return { dir, configFile, configText: texts.config!, config, routeMap, modules };
+  const config = requirePresent(dir, CONFIG_FILE, texts.config);
+  const routeMap = parseRouteMap(requirePresent(dir, ROUTE_MAP_FILE, texts.routeMap), join(dir, ROUTE_MAP_FILE));
+  return assemble(dir, config, routeMap, texts.modules);
+}
+
+/**
+ * Read an artifact file by file through `read` (undefined: the file is missing): the route map is parsed once, and
+ * only the modules it names are read. For a directory (readArtifact) and for sync's staged copy alike.
+ */
+export async function loadArtifact(dir: string, read: (name: string) => Promise<string | undefined>): Promise<Artifact> {
+  const [config, mapText] = await Promise.all([read(CONFIG_FILE), read(ROUTE_MAP_FILE)]);
+  const configText = requirePresent(dir, CONFIG_FILE, config);
+  const routeMap = parseRouteMap(requirePresent(dir, ROUTE_MAP_FILE, mapText), join(dir, ROUTE_MAP_FILE));
+  const modules: Record<string, string | undefined> = {};
+  for (const m of routeMap.gateway.modules) modules[m] = await read(moduleFile(m));
+  return assemble(dir, configText, routeMap, modules);
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
@@ -69,20 +84,8 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 /** Read the artifact in `dir` (a build output, a runtime directory or generation). */
-export async function readArtifact(dir: string): Promise<Artifact> {
-  const [config, routeMap] = await Promise.all([readOptional(join(dir, CONFIG_FILE)), readOptional(join(dir, ROUTE_MAP_FILE))]);
-  const modules: Record<string, string | undefined> = {};
-  if (routeMap !== undefined) {
-    // the module list comes from the validated map; an invalid map is reported by artifactFromTexts
-    let names: string[] = [];
-    try {
-      names = parseRouteMap(routeMap, join(dir, ROUTE_MAP_FILE)).gateway.modules;
-    } catch {
-      names = [];
-    }
-    for (const m of names) modules[m] = await readOptional(join(dir, moduleFile(m)));
-  }
-  return artifactFromTexts(dir, { ...(config !== undefined ? { config } : {}), ...(routeMap !== undefined ? { routeMap } : {}), modules });
+export function readArtifact(dir: string): Promise<Artifact> {
+  return loadArtifact(dir, (name) => readOptional(join(dir, name)));
 }
 
 /** Every `os.environ/NAME` a config references (anywhere, including inside lists), sorted. */

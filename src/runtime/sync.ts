@@ -165,18 +165,11 @@ async function validateStaged(
   read: (name: string) => Promise<string | undefined>,
   opts: { from: string; current: number | undefined; validators: Promise<Validators> },
 ): Promise<void> {
-  const [{ artifactFromTexts, moduleFile }, { proveArtifact }] = await opts.validators;
+  const [{ loadArtifact }, { proveArtifact }] = await opts.validators;
   const tail = `the runtime was not changed and ${keepsRunning(opts.current)}`;
-  const config = await read(CONFIG_FILE);
-  const routeMap = await read(ROUTE_MAP_FILE);
   let artifact: import("../artifact/read.js").Artifact;
   try {
-    const modules: Record<string, string | undefined> = {};
-    if (routeMap !== undefined) {
-      const { parseRouteMap } = await import("../artifact/route-map.js");
-      for (const m of parseRouteMap(routeMap, join(opts.from, ROUTE_MAP_FILE)).gateway.modules) modules[m] = await read(moduleFile(m));
-    }
-    artifact = artifactFromTexts(opts.from, { ...(config !== undefined ? { config } : {}), ...(routeMap !== undefined ? { routeMap } : {}), modules });
+    artifact = await loadArtifact(opts.from, read);
   } catch (err) {
     throw new OperationError(`the source ${opts.from} is not a usable gatewayctl build: ${(err as Error).message}; ${tail}`, {
       code: "SOURCE_INVALID",
