@@ -41,6 +41,7 @@ const RouteMapSchema = z.object({
       allowedDeploymentIds: z.array(z.string()).min(1),
       cloudBackends: z.array(z.string()),
       maxPrice: PriceShape,
+      timeoutSeconds: z.number().positive(),
       contextWindow: z.number().optional(),
       maxTokens: z.number().optional(),
     }),

@@ -75,6 +75,8 @@ export interface RoutePlan {
   cloudBackends: string[];
   /** the highest price among reachable models */
   maxPrice: Price;
+  /** seconds each deployment of this route may take before LiteLLM gives up on it (and falls back, if it may) */
+  timeoutSeconds: number;
   contextWindow?: number;
   maxTokens?: number;
 }

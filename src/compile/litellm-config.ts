@@ -16,6 +16,9 @@ function deploymentEntry(d: PlannedDeployment): LiteLLMConfig["model_list"][numb
   const params: Record<string, unknown> = { model: d.litellmModel };
   if (d.emitApiBase !== undefined) params.api_base = d.emitApiBase;
   if (d.apiKey !== undefined) params.api_key = d.apiKey;
+  // LiteLLM's default is 6,000 s: a hung local server would hold the request instead of letting it fall back
+  params.timeout = d.timeoutSeconds;
+  params.stream_timeout = d.timeoutSeconds;
   if (d.priced) {
     params.input_cost_per_token = perToken(d.price.input);
     params.output_cost_per_token = perToken(d.price.output);
@@ -39,6 +42,8 @@ export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMCo
     model_list: plan.deployments.map(deploymentEntry),
     router_settings: {
       num_retries: NUM_RETRIES,
+      // a deployment that timed out is not tried again: the route falls back (or fails) once its timeout is up
+      retry_policy: { TimeoutErrorRetries: 0 },
       fallbacks,
     },
     litellm_settings: {

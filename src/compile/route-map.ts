@@ -1,4 +1,4 @@
-import { INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../policy/schema.js";
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, INTERNAL_GROUP_PREFIX, PRIVACY_RANK } from "../policy/schema.js";
 import { isCloudVendorType } from "../policy/vendors.js";
 import type { Backend, Model, Policy, Price, Privacy } from "../policy/schema.js";
 import type { Diagnostic } from "../lib/errors.js";
@@ -21,6 +21,8 @@ export interface PlannedDeployment extends DeploymentInfo {
   apiKey: string | undefined;
   /** whether the price came from the policy (or is the 0 of a local model); false: leave costs to LiteLLM's map */
   priced: boolean;
+  /** litellm_params.timeout: the route's timeout for its primary; for a shared fallback group, the longest of its routes' */
+  timeoutSeconds: number;
   contextWindow?: number;
   maxTokens?: number;
 }
@@ -115,7 +117,8 @@ export function planGateway(policy: Policy): GatewayPlan {
   const docker = policy.gateway.runtime === "docker";
   const deployments: PlannedDeployment[] = [];
   const backendSecrets: Record<string, string> = {};
-  const usedFallbackModels = new Set<string>();
+  /** fallback model key → the longest timeout among the routes that fall back to it */
+  const usedFallbackModels = new Map<string, number>();
 
   const problem = (path: string, message: string, hint?: string): void => {
     problems.push({ path, message, severity: "error", ...(hint ? { hint } : {}) });
@@ -144,7 +147,7 @@ export function planGateway(policy: Policy): GatewayPlan {
     return result;
   };
 
-  const makeDeployment = (group: string, modelKey: string, resolved: { model: Model; backend: Backend }): PlannedDeployment => {
+  const makeDeployment = (group: string, modelKey: string, resolved: { model: Model; backend: Backend }, timeoutSeconds: number): PlannedDeployment => {
     const { model, backend } = resolved;
     const target = litellmTarget(model, backend, docker);
     if (backend.apiKey) backendSecrets[model.backend] = backend.apiKey.secret;
@@ -163,6 +166,7 @@ export function planGateway(policy: Policy): GatewayPlan {
       emitApiBase: target.emitApiBase,
       apiKey: target.apiKey,
       priced: model.price !== undefined || local,
+      timeoutSeconds,
       ...(model.contextWindow !== undefined ? { contextWindow: model.contextWindow } : {}),
       ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
     };
@@ -182,9 +186,10 @@ export function planGateway(policy: Policy): GatewayPlan {
     const fallbackModels = fallbacks.map((m, i) => ({ key: m, resolved: modelFor(m, `routes.${alias}.fallbacks[${i}]`) }));
     if (!lane || !primary || fallbackModels.some((f) => !f.resolved)) continue;
 
-    const primaryDeployment = makeDeployment(alias, route.model, primary);
+    const timeoutSeconds = route.timeoutSeconds ?? lane.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    const primaryDeployment = makeDeployment(alias, route.model, primary, timeoutSeconds);
     deployments.push(primaryDeployment);
-    for (const f of fallbacks) usedFallbackModels.add(f);
+    for (const f of fallbacks) usedFallbackModels.set(f, Math.max(usedFallbackModels.get(f) ?? 0, timeoutSeconds));
     const fallbackGroups = fallbacks.map(internalGroupName);
     const reachable = [primary, ...fallbackModels.map((f) => f.resolved!)];
     const cloudBackends = [
@@ -202,18 +207,19 @@ export function planGateway(policy: Policy): GatewayPlan {
       allowedDeploymentIds: [primaryDeployment.id, ...fallbacks.map((f) => deploymentId(internalGroupName(f), f))],
       cloudBackends,
       maxPrice: maxOf(reachable.map((r) => r.model.price ?? { input: 0, output: 0 })),
+      timeoutSeconds,
       ...(primary.model.contextWindow !== undefined ? { contextWindow: primary.model.contextWindow } : {}),
       ...(primary.model.maxTokens !== undefined ? { maxTokens: primary.model.maxTokens } : {}),
     });
   }
 
   const internalGroups: string[] = [];
-  for (const modelKey of [...usedFallbackModels].sort()) {
+  for (const [modelKey, timeoutSeconds] of [...usedFallbackModels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const resolved = modelFor(modelKey, `models.${modelKey}`);
     if (!resolved) continue;
     const group = internalGroupName(modelKey);
     internalGroups.push(group);
-    deployments.push(makeDeployment(group, modelKey, resolved));
+    deployments.push(makeDeployment(group, modelKey, resolved, timeoutSeconds));
   }
 
   const masterKey = policy.gateway.masterKey.secret;

@@ -73,11 +73,25 @@ export const ModelSchema = z
   .describe("One model on one backend");
 export type Model = z.infer<typeof ModelSchema>;
 
+/** A request's time on one deployment when the lane and route say nothing: LiteLLM's own default is 6,000 s. */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
+export const MAX_REQUEST_TIMEOUT_SECONDS = 3600;
+const RequestTimeoutSchema = z
+  .number()
+  .positive()
+  .max(MAX_REQUEST_TIMEOUT_SECONDS)
+  .describe(
+    `Seconds a deployment may take to answer (at most ${MAX_REQUEST_TIMEOUT_SECONDS}): then a local-first route falls back and a local-only route fails closed`,
+  );
+
 export const LaneSchema = z
   .strictObject({
     privacy: PrivacySchema,
     description: z.string().min(1).describe("One sentence: what work belongs in this lane"),
     maxPrice: PriceSchema.optional().describe("Every model reachable from this lane's routes must cost at most this"),
+    timeoutSeconds: RequestTimeoutSchema.optional().describe(
+      `Request timeout of this lane's routes in seconds (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS}, at most ${MAX_REQUEST_TIMEOUT_SECONDS}); a route may override it`,
+    ),
   })
   .describe("A kind of work with its privacy and cost rules");
 export type Lane = z.infer<typeof LaneSchema>;
@@ -88,6 +102,7 @@ export const RouteSchema = z
     model: z.string().describe("Key of the primary model"),
     fallbacks: z.array(z.string()).default([]).describe("Keys of models tried in order when the primary fails"),
     privacy: PrivacySchema.optional().describe("Stricter than the lane's privacy, never looser"),
+    timeoutSeconds: RequestTimeoutSchema.optional().describe("Request timeout in seconds for this route, overriding its lane's"),
     description: z.string().optional(),
   })
   .describe("A route alias clients ask for as `model`");

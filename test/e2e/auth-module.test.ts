@@ -67,9 +67,9 @@ function makeRouteMap(apiBase: string): RouteMap {
     },
     internalGroups: ["gw-fallback-mini"],
     routes: [
-      { alias: "general-smart", lane: "general", privacy: "cloud-allowed", model: "smart", fallbacks: [], primaryDeploymentId: "general-smart:smart", fallbackGroups: [], allowedDeploymentIds: ["general-smart:smart"], cloudBackends: ["cloud"], maxPrice: price },
-      { alias: "routine-router", lane: "routine", privacy: "local-first", model: "router", fallbacks: ["mini"], primaryDeploymentId: "routine-router:router", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:router", "gw-fallback-mini:mini"], cloudBackends: ["cloud"], maxPrice: price },
-      { alias: "secure-core", lane: "private", privacy: "local-only", model: "core", fallbacks: [], primaryDeploymentId: "secure-core:core", fallbackGroups: [], allowedDeploymentIds: ["secure-core:core"], cloudBackends: [], maxPrice: price },
+      { alias: "general-smart", lane: "general", privacy: "cloud-allowed", model: "smart", fallbacks: [], primaryDeploymentId: "general-smart:smart", fallbackGroups: [], allowedDeploymentIds: ["general-smart:smart"], cloudBackends: ["cloud"], maxPrice: price, timeoutSeconds: 300 },
+      { alias: "routine-router", lane: "routine", privacy: "local-first", model: "router", fallbacks: ["mini"], primaryDeploymentId: "routine-router:router", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:router", "gw-fallback-mini:mini"], cloudBackends: ["cloud"], maxPrice: price, timeoutSeconds: 300 },
+      { alias: "secure-core", lane: "private", privacy: "local-only", model: "core", fallbacks: [], primaryDeploymentId: "secure-core:core", fallbackGroups: [], allowedDeploymentIds: ["secure-core:core"], cloudBackends: [], maxPrice: price, timeoutSeconds: 300 },
     ],
     deployments: [
       deployment("general-smart", "smart", "cloud"),

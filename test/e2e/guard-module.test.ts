@@ -27,9 +27,9 @@ const routeMap: RouteMap = {
   },
   internalGroups: ["gw-fallback-mini"],
   routes: [
-    { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price },
-    { alias: "routine-router", lane: "routine", privacy: "local-first", model: "llama", fallbacks: ["mini"], primaryDeploymentId: "routine-router:llama", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:llama", "gw-fallback-mini:mini"], cloudBackends: ["openai"], maxPrice: price },
-    { alias: "web", lane: "web", privacy: "cloud-allowed", model: "mini", fallbacks: [], primaryDeploymentId: "web:mini", fallbackGroups: [], allowedDeploymentIds: ["web:mini"], cloudBackends: ["openai"], maxPrice: price },
+    { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price, timeoutSeconds: 300 },
+    { alias: "routine-router", lane: "routine", privacy: "local-first", model: "llama", fallbacks: ["mini"], primaryDeploymentId: "routine-router:llama", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:llama", "gw-fallback-mini:mini"], cloudBackends: ["openai"], maxPrice: price, timeoutSeconds: 300 },
+    { alias: "web", lane: "web", privacy: "cloud-allowed", model: "mini", fallbacks: [], primaryDeploymentId: "web:mini", fallbackGroups: [], allowedDeploymentIds: ["web:mini"], cloudBackends: ["openai"], maxPrice: price, timeoutSeconds: 300 },
   ],
   deployments: [
     { id: "secure-core:llama", group: "secure-core", model: "llama", backend: "ollama", backendType: "ollama", location: "local", litellmModel: "ollama_chat/llama3.1:8b", apiBase: "http://127.0.0.1:11434", price },

@@ -20,6 +20,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], cloudBackends: stri
     allowedDeploymentIds: [`${alias}:${alias}-model`],
     cloudBackends,
     maxPrice: { input: 0, output: 0 },
+    timeoutSeconds: 300,
   };
 }
 const MAP: RouteMap = {

@@ -186,7 +186,7 @@ describe("schema problems", () => {
     const d = only(ds, "unknown key");
     expect(d.message).toBe('routes.secure-core.modle: unknown key "modle" — did you mean "model"?');
     expectAt(d, source, "modle");
-    expect(d.hint).toBe("allowed here: lane, model, fallbacks, privacy, description");
+    expect(d.hint).toBe("allowed here: lane, model, fallbacks, privacy, timeoutSeconds, description");
     expect(d.path).toBe("routes.secure-core.modle");
     // the missing `model` is reported too, at the route's key
     const missing = only(ds, 'missing required key "model"');

@@ -18,6 +18,7 @@ function route(alias: string, privacy: RoutePlan["privacy"], allowed: string[], 
     allowedDeploymentIds: allowed,
     cloudBackends: [],
     maxPrice: price,
+    timeoutSeconds: 300,
   };
 }
 const map: RouteMap = {

@@ -13,7 +13,7 @@ const map: RouteMap = {
   frontDoor: TEST_FRONT_DOOR,
   internalGroups: [],
   routes: [
-    { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price },
+    { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price, timeoutSeconds: 300 },
   ],
   deployments: [],
 };
