@@ -16,6 +16,8 @@ export type Location = "local" | "cloud";
 /** The files of a build that the gateway itself reads (the rest are for people and clients). */
 export const CONFIG_FILE = "config.yaml";
 export const ROUTE_MAP_FILE = "route-map.json";
+/** Content hashes of every other file a build wrote: a reader checks it read one build, not parts of two. */
+export const BUILD_MANIFEST_FILE = "build-manifest.json";
 /** Module name of the privacy guard in the runtime directory (file `${GUARD_MODULE}.py`). */
 export const GUARD_MODULE = "gatewayctl_guard";
 export const GUARD_FILE = `${GUARD_MODULE}.py`;

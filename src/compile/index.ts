@@ -4,7 +4,8 @@ import { PolicyError, type Diagnostic } from "../lib/errors.js";
 import { DEFAULT_OUT_DIR } from "../artifact/gateway.js";
 import { artifactFromTexts } from "../artifact/read.js";
 import { proveArtifact } from "../artifact/prove.js";
-import { AUTH_FILE, CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { AUTH_FILE, BUILD_MANIFEST_FILE, CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { renderBuildManifest } from "../artifact/build-manifest.js";
 import { toYaml } from "../artifact/yaml.js";
 import { renderClients } from "../clients/index.js";
 import { AUTH_MODULE_SOURCE } from "./auth-source.js";
@@ -65,6 +66,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     { path: AUTH_FILE, content: `${hashHeader(meta, "Front door loaded by general_settings.custom_auth.")}${AUTH_MODULE_SOURCE}` },
     ...clients.files,
   ];
+  files.push({ path: BUILD_MANIFEST_FILE, content: renderBuildManifest(files, routeMap.generatedBy) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, config, routeMap, warnings };
 }

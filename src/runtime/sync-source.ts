@@ -41,11 +41,14 @@ export class SourceTimeoutError extends Error {
   }
 }
 
-/** The source could not be read (missing, not a directory, unreadable, a dangling link, a special file). */
+/**
+ * The source could not be read (missing, not a directory, unreadable, a dangling link, a special file), or it changed
+ * under the reader ("changed": a listed file vanished), which a caller may retry.
+ */
 export class SourceReadError extends Error {
   constructor(
     message: string,
-    readonly reason: "missing" | "not-a-directory" | "unreadable" | "empty",
+    readonly reason: "missing" | "not-a-directory" | "unreadable" | "empty" | "changed",
   ) {
     super(message);
     this.name = "SourceReadError";
@@ -299,6 +302,7 @@ async function runCopier(params: Record<string, unknown>, timeoutMs: number, wha
     const path = String(error.path);
     const where = path ? `${path}: ` : "";
     if (code === "ENOENT" && !path) throw new SourceReadError("it does not exist", "missing");
+    if (code === "ENOENT") throw new SourceReadError(`${where}it vanished while the source was read`, "changed");
     throw new SourceReadError(`${where}${String(error.message)}`, code === "ENOTDIR" && !path ? "not-a-directory" : "unreadable");
   }
   if (r.code !== 0 || !messages.some((m) => m.t === "done")) {
@@ -343,6 +347,7 @@ async function scanWithFind(from: string, timeoutMs: number, required: boolean):
     .slice(0, 3)
     .join("; ");
   if (!listing.root && /No such file or directory/.test(msg)) throw new SourceReadError("it does not exist", "missing");
+  if (listing.root && /No such file or directory/.test(msg)) throw new SourceReadError(`${msg} (it vanished while the source was listed)`, "changed");
   throw new SourceReadError(msg || `find exited ${r.code}`, "unreadable");
 }
 
@@ -446,7 +451,7 @@ async function copyWithCp(
     }
     if (r.code !== 0) {
       const message = r.stderr.trim().split("\n").slice(-3).join(" ").replace(/^cp: /, "") || `cp exited ${r.code ?? r.signal}`;
-      throw new SourceReadError(message, "unreadable");
+      throw new SourceReadError(message, /No such file or directory/.test(message) ? "changed" : "unreadable");
     }
   }
   // the staged copies are on local disk: plain synchronous reads are the fastest way through many small files

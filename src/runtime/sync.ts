@@ -10,7 +10,8 @@ import { homedir } from "node:os";
 import { dirname, join, parse, resolve, sep } from "node:path";
 import { GatewayctlError, InputError, OperationError } from "../lib/errors.js";
 import { GATEWAYCTL_VERSION } from "../lib/version.js";
-import { CONFIG_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { BUILD_MANIFEST_FILE, CONFIG_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { buildManifestProblems } from "../artifact/build-manifest.js";
 import { runtimePaths } from "./paths.js";
 import {
   MANIFEST_NAME,
@@ -118,6 +119,104 @@ function sourceError(from: string, err: unknown, current: number | undefined): O
     cause: err,
     hint: "check the source directory, then run gatewayctl sync again",
   });
+}
+
+/** How often sync reads a source that changes under it before it gives up and keeps the current generation. */
+export const SNAPSHOT_ATTEMPTS = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A failure to read the source: a file vanishing under the reader is retried; anything else is reported as it is. */
+function retryableOr(err: unknown, from: string, current: number | undefined): unknown {
+  if (err instanceof SourceReadError && err.reason === "changed") return err;
+  if (err instanceof GatewayctlError) return err;
+  return sourceError(from, err, current);
+}
+
+/**
+ * Read the source as one build: `attempt` reads it once and says what keeps the copy from being one consistent
+ * build; a source that changed under it is read again, up to SNAPSHOT_ATTEMPTS times, then refused.
+ */
+async function readConsistently<T>(
+  from: string,
+  current: number | undefined,
+  progress: (line: string) => void,
+  attempt: () => Promise<{ result: T; problems: string[]; discard?: () => Promise<void> }>,
+): Promise<T> {
+  let last: string[] = [];
+  for (let n = 1; n <= SNAPSHOT_ATTEMPTS; n++) {
+    if (n > 1) {
+      progress(`the source changed while it was read (${last.slice(0, 2).join("; ")}); reading it again (attempt ${n} of ${SNAPSHOT_ATTEMPTS})`);
+      await sleep(100 * (n - 1));
+    }
+    try {
+      const r = await attempt();
+      if (r.problems.length === 0) return r.result;
+      last = r.problems;
+      await r.discard?.();
+    } catch (err) {
+      if (err instanceof SourceReadError && err.reason === "changed") {
+        last = [err.message];
+        continue;
+      }
+      throw err;
+    }
+  }
+  throw new OperationError(
+    `the source ${from} kept changing while it was read (${SNAPSHOT_ATTEMPTS} attempts; the last: ${last.slice(0, 3).join("; ")}); the runtime was not changed and ${keepsRunning(current)}`,
+    {
+      code: "SOURCE_CHANGING",
+      hint: "wait until whatever writes the source (a build, a git pull, a NAS sync) has finished, then run gatewayctl sync again",
+    },
+  );
+}
+
+/** Files whose listed size or time differ between two listings of the source (appeared, vanished, changed). */
+function listingChanges(first: readonly SourceEntry[], second: readonly SourceEntry[]): string[] {
+  const files = (l: readonly SourceEntry[]) => l.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME);
+  const before = new Map(files(first).map((e) => [e.path, e]));
+  const changes: string[] = [];
+  for (const e of files(second)) {
+    const b = before.get(e.path);
+    if (!b) changes.push(`${e.path} appeared`);
+    else if (b.size !== e.size || b.mtimeNs !== e.mtimeNs) changes.push(`${e.path} changed`);
+    before.delete(e.path);
+  }
+  for (const path of before.keys()) changes.push(`${path} vanished`);
+  return changes;
+}
+
+/**
+ * Why the files read are not one build (empty: they are), for readConsistently to read again. With a build manifest
+ * every file it lists must have its hash; when one does not while the source holds still, the source itself is not
+ * one build (edited after the build, a partial copy) and is refused at once. Without a manifest (an older
+ * gatewayctl's build, a hand-made source) a second pass must find the same files, sizes, times and contents.
+ */
+async function snapshotProblems(
+  from: string,
+  entries: readonly SourceEntry[],
+  copied: readonly CopiedFile[],
+  readCopied: (name: string) => Promise<string>,
+  options: { timeoutMs: number; scanner?: "find" | "node"; current: number | undefined },
+): Promise<string[]> {
+  const scan = { timeoutMs: options.timeoutMs, ...(options.scanner ? { scanner: options.scanner } : {}) };
+  if (copied.some((f) => f.path === BUILD_MANIFEST_FILE)) {
+    const problems = buildManifestProblems(await readCopied(BUILD_MANIFEST_FILE), copied);
+    if (problems.length === 0) return [];
+    const changes = listingChanges(entries, await scanSource(from, scan));
+    if (changes.length > 0) return changes;
+    throw new OperationError(
+      `the source ${from} is not one gatewayctl build: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}; it was edited after the build or copied in part; the runtime was not changed and ${keepsRunning(options.current)}`,
+      { code: "SOURCE_INVALID", hint: "rebuild it with gatewayctl build (never hand-edit a build output), or copy the whole build again, then sync" },
+    );
+  }
+  const changes = listingChanges(entries, await scanSource(from, scan));
+  if (changes.length > 0) return changes;
+  const hashes = new Map(copied.map((f) => [f.path, f.sha256]));
+  const problems: string[] = [];
+  for (const f of await copySource(from, null, [...hashes.keys()], { timeoutMs: options.timeoutMs })) {
+    if (hashes.get(f.path) !== f.sha256) problems.push(`${f.path} changed while it was read`);
+  }
+  return problems;
 }
 
 /** Same path set and same size+mtime for every file as the manifest recorded: nothing to copy (rsync's quick check). */
@@ -356,30 +455,43 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     const manifest = await readManifest(dir);
     current = manifest?.generation ?? state.current;
 
-    let entries: SourceEntry[];
-    try {
-      entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
-      if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
-    } catch (err) {
-      throw sourceError(from, err, current);
-    }
     const base = { source: from, runtimeDir: dir };
-    if (manifest && quickCheckUnchanged(entries, manifest)) {
-      return { action: "unchanged", generation: manifest.generation, added: [], changed: [], removed: [], hash: manifest.hash, ...base, summary: `unchanged, still generation ${manifest.generation}` };
-    }
-
-    await mkdir(paths.generations, { recursive: true });
-    staging = join(paths.generations, `.staging-${process.pid}-${randomBytes(4).toString("hex")}`);
-    await mkdir(staging);
-    const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
-    progress(`reading ${fileList.length} file${fileList.length === 1 ? "" : "s"} from ${from}`);
+    const scanner = opts.scanner ? { scanner: opts.scanner } : {};
     const validators = preloadValidators();
-    let copied: CopiedFile[];
-    try {
-      copied = await copySource(from, staging, fileList, { timeoutMs, entries });
-    } catch (err) {
-      throw sourceError(from, err, current);
+    type Read = { unchanged: true } | { unchanged: false; copied: CopiedFile[]; into: string };
+    const read = await readConsistently<Read>(from, current, progress, async () => {
+      let entries: SourceEntry[];
+      try {
+        entries = await scanSource(from, { timeoutMs, ...scanner });
+        if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
+      } catch (err) {
+        throw retryableOr(err, from, current);
+      }
+      if (manifest && quickCheckUnchanged(entries, manifest)) return { result: { unchanged: true }, problems: [] };
+      await mkdir(paths.generations, { recursive: true });
+      const into = join(paths.generations, `.staging-${process.pid}-${randomBytes(4).toString("hex")}`);
+      staging = into;
+      await mkdir(into);
+      const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
+      progress(`reading ${fileList.length} file${fileList.length === 1 ? "" : "s"} from ${from}`);
+      let copied: CopiedFile[];
+      let problems: string[];
+      try {
+        copied = await copySource(from, into, fileList, { timeoutMs, entries });
+        problems = await snapshotProblems(from, entries, copied, (name) => readFile(join(into, name), "utf8"), { timeoutMs, ...scanner, current });
+      } catch (err) {
+        throw retryableOr(err, from, current);
+      }
+      const discard = async (): Promise<void> => {
+        await rm(into, { recursive: true, force: true });
+        staging = undefined;
+      };
+      return { result: { unchanged: false, copied, into }, problems, discard };
+    });
+    if (read.unchanged) {
+      return { action: "unchanged", generation: manifest!.generation, added: [], changed: [], removed: [], hash: manifest!.hash, ...base, summary: `unchanged, still generation ${manifest!.generation}` };
     }
+    const copied = read.copied;
     const files: ManifestFile[] = copied.map(({ content: _c, ...f }) => f);
     const hash = treeHash(files);
     const changes = diff(files, manifest);
@@ -391,7 +503,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     }
 
     const present = new Set(files.map((f) => f.path));
-    const stagedDir = staging;
+    const stagedDir = read.into;
     await validateStaged(async (name) => (present.has(name) ? readFile(join(stagedDir, name), "utf8") : undefined), { from, current, validators });
 
     const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
@@ -404,9 +516,9 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
       createdBy: `gatewayctl ${GATEWAYCTL_VERSION}`,
       files,
     };
-    await writeFile(join(staging, MANIFEST_NAME), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o444 });
-    await flushTree(staging);
-    await rename(staging, join(paths.generations, generationName(n)));
+    await writeFile(join(stagedDir, MANIFEST_NAME), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o444 });
+    await flushTree(stagedDir);
+    await rename(stagedDir, join(paths.generations, generationName(n)));
     staging = undefined;
     await fsyncDir(paths.generations);
     await switchTo(dir, n);
@@ -444,20 +556,25 @@ async function dryRun(
   manifest: Manifest | undefined,
   timeoutMs: number,
 ): Promise<SyncReport> {
-  let entries: SourceEntry[];
-  let copied: CopiedFile[];
-  let validators: Promise<Validators> | undefined;
-  try {
-    entries = await scanSource(from, { timeoutMs, ...(opts.scanner ? { scanner: opts.scanner } : {}) });
-    if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
-    const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
-    validators = preloadValidators();
-    // what validation reads: config, route map and the generated modules beside them
-    const inline = fileList.filter((p) => p === CONFIG_FILE || p === ROUTE_MAP_FILE || (p.endsWith(".py") && !p.includes("/")));
-    copied = await copySource(from, null, fileList, { timeoutMs, inline });
-  } catch (err) {
-    throw sourceError(from, err, current);
-  }
+  const scanner = opts.scanner ? { scanner: opts.scanner } : {};
+  const validators = preloadValidators();
+  const copied = await readConsistently(from, current, () => undefined, async () => {
+    let listed: CopiedFile[];
+    let problems: string[];
+    try {
+      const entries = await scanSource(from, { timeoutMs, ...scanner });
+      if (!entries.some((e) => e.type !== "d")) throw new SourceReadError("it is empty", "empty");
+      const fileList = entries.filter((e) => e.type !== "d" && e.path !== MANIFEST_NAME).map((e) => e.path);
+      // what validation reads: config, route map, the build manifest and the generated modules beside them
+      const inline = fileList.filter((p) => p === CONFIG_FILE || p === ROUTE_MAP_FILE || p === BUILD_MANIFEST_FILE || (p.endsWith(".py") && !p.includes("/")));
+      listed = await copySource(from, null, fileList, { timeoutMs, inline });
+      const texts = new Map(listed.filter((f) => f.content !== undefined).map((f) => [f.path, Buffer.from(f.content!, "base64").toString("utf8")]));
+      problems = await snapshotProblems(from, entries, listed, async (name) => texts.get(name) ?? "", { timeoutMs, ...scanner, current });
+    } catch (err) {
+      throw retryableOr(err, from, current);
+    }
+    return { result: listed, problems };
+  });
   const files: ManifestFile[] = copied.map(({ content: _c, ...f }) => f);
   const hash = treeHash(files);
   const changes = diff(files, manifest);
@@ -465,7 +582,7 @@ async function dryRun(
   if (wouldChange) {
     const texts = new Map<string, string>();
     for (const f of copied) if (f.content !== undefined) texts.set(f.path, Buffer.from(f.content, "base64").toString("utf8"));
-    await validateStaged(async (name) => texts.get(name), { from, current, validators: validators ?? preloadValidators() });
+    await validateStaged(async (name) => texts.get(name), { from, current, validators });
   }
   const state = await readGenerationState(dir);
   const next = (state.generations[state.generations.length - 1] ?? current ?? 0) + 1;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../support/cli.js";
-import { build, writePolicy } from "../fixtures/sync/setup.js";
+import { build, restampBuildManifest, writePolicy } from "../fixtures/sync/setup.js";
 
 let work: { dir: string; cleanup: () => Promise<void> };
 let src: string;
@@ -44,10 +44,10 @@ describe("gatewayctl sync --from --to (no policy file)", () => {
   it("--dry-run reports the change and writes nothing", async () => {
     const copy = join(work.dir, "src-copy");
     execFileSync("cp", ["-a", src, copy]);
-    writeFileSync(join(copy, "routes.md"), "# edited\n");
+    writeFileSync(join(copy, "routes.md"), "# edited\n"); await restampBuildManifest(copy);
     const r = await runCli(["sync", "--from", copy, "--to", to(), "--dry-run"], { cwd: "/" });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain("dry run: would sync generation 2 (now 1): 0 added, 1 changed, 0 removed; nothing was written");
+    expect(r.stdout).toContain("dry run: would sync generation 2 (now 1): 0 added, 2 changed, 0 removed; nothing was written");
     expect(r.stdout).toContain("  ~ routes.md");
     expect(readlinkSync(to())).toMatch(/gen-000001$/);
     expect(existsSync(join(`${to()}.generations`, "gen-000002"))).toBe(false);
@@ -117,7 +117,7 @@ describe("gatewayctl rollback", () => {
     const copy = join(work.dir, "rb-src");
     execFileSync("cp", ["-a", src, copy]);
     for (let i = 1; i <= 3; i++) {
-      writeFileSync(join(copy, "routes.md"), `# v${i}\n`);
+      writeFileSync(join(copy, "routes.md"), `# v${i}\n`); await restampBuildManifest(copy);
       const r = await runCli(["sync", "--from", copy, "--to", dir], { cwd: "/" });
       expect(r.exitCode, r.stderr).toBe(0);
     }

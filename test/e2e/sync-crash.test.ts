@@ -4,9 +4,9 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile, realpath } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyGeneration, type Manifest } from "../../src/runtime/sync-generations.js";
 import { CLI, runCli, tempDir } from "../support/cli.js";
@@ -133,3 +133,104 @@ describe("kill -9 during sync", () => {
     console.log(`kill -9 during sync (a full sync took ${full} ms): ${outcomes.killed} killed mid-way, ${outcomes.completed} completed before the kill; versions seen: ${[...versions].join(", ")}`);
   }, 180_000);
 });
+
+/**
+ * The file set of a build as { path → sha256 } (its build manifest's files plus the manifest itself), to tell which
+ * build a generation's files came from.
+ */
+async function buildFiles(dir: string): Promise<Map<string, string>> {
+  const manifest = JSON.parse(await readFile(join(dir, "build-manifest.json"), "utf8")) as { files: Array<{ path: string; sha256: string }> };
+  const out = new Map(manifest.files.map((f) => [f.path, f.sha256]));
+  out.set("build-manifest.json", createHash("sha256").update(await readFile(join(dir, "build-manifest.json"))).digest("hex"));
+  return out;
+}
+
+/** Which of the builds every build file of a generation belongs to; "mixed" when they come from more than one. */
+async function generationBuild(gen: string, builds: Record<string, Map<string, string>>): Promise<string> {
+  const owners = new Set<string>();
+  for (const path of builds.A!.keys()) {
+    const buf = await readFile(join(gen, path)).catch(() => undefined);
+    const sha = buf ? createHash("sha256").update(buf).digest("hex") : "missing";
+    const of = Object.entries(builds).filter(([, files]) => files.get(path) === sha).map(([name]) => name);
+    if (of.length === 0) return `mixed: ${path} is from no build`;
+    if (of.length === 1) owners.add(of[0]!);
+  }
+  return owners.size === 1 ? [...owners][0]! : `mixed: ${[...owners].join("+")}`;
+}
+
+describe("kill -9 during sync while the source is being rewritten", () => {
+  /**
+   * A writer rewrites the source over and over, file by file in random order (as a NAS sync or a git pull does),
+   * alternating two builds that both prove themselves; syncs are started and killed at random moments meanwhile.
+   * Every generation on disk must be one build or the other, never files of both.
+   */
+  for (const withManifest of [true, false]) {
+    it(`never leaves a generation mixing two builds (${withManifest ? "100 tries, checked against the build manifest" : "40 tries, no build manifest: the second pass"})`, async () => {
+      const root = join(work.dir, withManifest ? "rewrite" : "rewrite-no-manifest");
+      const buildA = join(root, "build-a");
+      const buildB = join(root, "build-b");
+      await writeBuildOutput(buildA, { port: 4100 });
+      await writeBuildOutput(buildB, { port: 4200, extraRoutes: { notes: { lane: "private", model: "llama" } } });
+      const builds = { A: await buildFiles(buildA), B: await buildFiles(buildB) };
+      const contents = (dir: string, files: Map<string, string>) => Object.fromEntries([...files.keys()].map((p) => [p, readFileSync(join(dir, p), "utf8")]));
+      const A = contents(buildA, builds.A);
+      const B = contents(buildB, builds.B);
+      if (!withManifest) {
+        delete A["build-manifest.json"];
+        delete B["build-manifest.json"];
+        builds.A.delete("build-manifest.json");
+        builds.B.delete("build-manifest.json");
+      }
+      expect(Object.keys(A).sort()).toEqual(Object.keys(B).sort());
+      const src = join(root, "src");
+      mkdirSync(src, { recursive: true });
+      for (const [p, c] of Object.entries(A)) {
+        mkdirSync(dirname(join(src, p)), { recursive: true });
+        writeFileSync(join(src, p), c);
+      }
+      const dir = join(root, "runtime");
+      const first = await runCli(["sync", "--from", src, "--to", dir]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      // how long one whole sync of a changed source takes here: kills land anywhere from its start to well past its end
+      writeFileSync(join(src, "routes.md"), "# a source that is neither build\n");
+      const t0 = Date.now();
+      await runCli(["sync", "--from", src, "--to", dir, "--dry-run"]);
+      const full = Date.now() - t0;
+      for (const [p, c] of Object.entries(A)) writeFileSync(join(src, p), c);
+
+      const writerSource = `
+        const fs = require("node:fs"), path = require("node:path");
+        const [src, a, b] = JSON.parse(process.argv[1]);
+        const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+        for (let i = 0; ; i++) {
+          const files = Object.entries(i % 2 ? a : b).sort(() => Math.random() - 0.5);
+          for (const [p, c] of files) { fs.writeFileSync(path.join(src, p), c); if (Math.random() < 0.3) sleep(1 + Math.random() * 4); }
+          sleep(20 + Math.random() * 180);
+        }`;
+      const writer = spawn(process.execPath, ["-e", writerSource, JSON.stringify([src, A, B])], { stdio: "ignore" });
+      const tries = withManifest ? 100 : 40;
+      const outcomes = { completed: 0, refused: 0, killed: 0 };
+      try {
+        for (let i = 0; i < tries; i++) {
+          const child = spawn(process.execPath, [CLI, "sync", "--from", src, "--to", dir, "--keep", "3"], { stdio: "ignore" });
+          const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+          const killer = setTimeout(() => child.kill("SIGKILL"), Math.floor(full * Math.random() * 2));
+          const code = await exited;
+          clearTimeout(killer);
+          if (code === 0) outcomes.completed++;
+          else if (code === 1) outcomes.refused++;
+          else outcomes.killed++;
+          expect(await generationBuild(await realpath(dir), builds), `live generation after try ${i}`).toMatch(/^[AB]$/);
+        }
+      } finally {
+        writer.kill("SIGKILL");
+      }
+      const generations = readdirSync(`${dir}.generations`).filter((n) => n.startsWith("gen-"));
+      for (const g of generations) expect(await generationBuild(join(`${dir}.generations`, g), builds), g).toMatch(/^[AB]$/);
+      console.log(`kill -9 while the source is rewritten (${withManifest ? "manifest" : "second pass"}): ${tries} tries: ${outcomes.completed} completed, ${outcomes.refused} refused (source kept changing), ${outcomes.killed} killed; ${generations.length} generations on disk, 0 mixed`);
+      expect(outcomes.killed, JSON.stringify(outcomes)).toBeGreaterThan(0);
+      expect(outcomes.completed, JSON.stringify(outcomes)).toBeGreaterThan(0);
+    }, 300_000);
+  }
+});
+

@@ -12,7 +12,7 @@ import { rollbackRuntime, readRuntimeGeneration, syncRuntime, type SyncReport } 
 import { MANIFEST_NAME, pinGeneration, verifyGeneration } from "../../src/runtime/sync-generations.js";
 import { runKillable, scanSource, SourceTimeoutError } from "../../src/runtime/sync-source.js";
 import { ROOT, tempDir } from "../support/cli.js";
-import { writeBuildOutput } from "../fixtures/sync/setup.js";
+import { restampBuildManifest, writeBuildOutput } from "../fixtures/sync/setup.js";
 
 let work: { dir: string; cleanup: () => Promise<void> };
 let src: string;
@@ -98,10 +98,10 @@ describe("first sync, no-op, changes", () => {
     await syncRuntime({ from: src, to: dir });
     writeFileSync(join(src, "routes.md"), "# changed\n");
     writeFileSync(join(src, "extra.txt"), "new\n");
-    rmSync(join(src, ".env.example"));
+    rmSync(join(src, ".env.example")); await restampBuildManifest(src);
     const r = await syncRuntime({ from: src, to: dir });
-    expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1, added: ["extra.txt"], changed: ["routes.md"], removed: [".env.example"] });
-    expect(r.summary).toBe("synced generation 2 (was 1): 1 added, 1 changed, 1 removed");
+    expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1, added: ["extra.txt"], changed: ["build-manifest.json", "routes.md"], removed: [".env.example"] });
+    expect(r.summary).toBe("synced generation 2 (was 1): 1 added, 2 changed, 1 removed");
     expect(readFileSync(join(dir, "routes.md"), "utf8")).toBe("# changed\n");
     expect(existsSync(join(dir, ".env.example"))).toBe(false);
     expect(existsSync(join(`${dir}.generations`, "gen-000001", ".env.example"))).toBe(true);
@@ -110,7 +110,7 @@ describe("first sync, no-op, changes", () => {
   it("copies nested directories, keeps the execute bit in the hash, and never copies .git", async () => {
     mkdirSync(join(src, ".git", "objects"), { recursive: true });
     writeFileSync(join(src, ".git", "HEAD"), "ref: refs/heads/main\n");
-    writeFileSync(join(src, "hook.sh"), "#!/bin/sh\n", { mode: 0o755 });
+    writeFileSync(join(src, "hook.sh"), "#!/bin/sh\n", { mode: 0o755 }); await restampBuildManifest(src);
     const r = await syncRuntime({ from: src, to: dir });
     expect(r.added).toContain("clients/continue.yaml");
     expect(r.added).toContain("hook.sh");
@@ -143,13 +143,39 @@ describe("first sync, no-op, changes", () => {
   });
 });
 
+describe("one build, not parts of two", () => {
+  it("refuses at once a source edited after its build (a file differs from build-manifest.json); the runtime is untouched", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const live = readFileSync(join(dir, "config.yaml"), "utf8");
+    writeFileSync(join(src, "config.yaml"), `${live}# edited by hand\n`);
+    const t0 = Date.now();
+    const err = await syncRuntime({ from: src, to: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperationError);
+    expect((err as OperationError).code).toBe("SOURCE_INVALID");
+    expect((err as Error).message).toContain("config.yaml is not the file build-manifest.json lists");
+    expect((err as Error).message).toContain("keeps running on generation 1");
+    // a source that holds still is not read five times over
+    expect(Date.now() - t0).toBeLessThan(900);
+    expect(readFileSync(join(dir, "config.yaml"), "utf8")).toBe(live);
+    const dry = await syncRuntime({ from: src, to: dir, dryRun: true }).catch((e: unknown) => e);
+    expect((dry as OperationError).code).toBe("SOURCE_INVALID");
+  });
+
+  it("a source without a build manifest (an older build, a hand-made copy) still syncs, after a second pass", async () => {
+    rmSync(join(src, "build-manifest.json"));
+    const r = await syncRuntime({ from: src, to: dir });
+    expect(r.action).toBe("synced");
+    expect(existsSync(join(dir, "config.yaml"))).toBe(true);
+  });
+});
+
 describe("dry run", () => {
   it("reports what would change and writes nothing (no lock, no staging, no generation)", async () => {
     await syncRuntime({ from: src, to: dir });
-    writeFileSync(join(src, "routes.md"), "# changed\n");
+    writeFileSync(join(src, "routes.md"), "# changed\n"); await restampBuildManifest(src);
     const before = snapshot(join(work.dir, "local"));
     const r = await syncRuntime({ from: src, to: dir, dryRun: true });
-    expect(r).toMatchObject({ action: "dry-run", wouldChange: true, generation: 2, previousGeneration: 1, changed: ["routes.md"], added: [], removed: [] });
+    expect(r).toMatchObject({ action: "dry-run", wouldChange: true, generation: 2, previousGeneration: 1, changed: ["build-manifest.json", "routes.md"], added: [], removed: [] });
     expect(r.summary).toContain("nothing was written");
     expect(snapshot(join(work.dir, "local"))).toEqual(before);
   });
@@ -208,7 +234,7 @@ describe("an unusable source leaves the runtime untouched and says which generat
   });
 
   it("hangs (a FIFO nobody writes to, like a read from an NFS mount that stopped answering): killed after the timeout", async () => {
-    rmSync(join(src, "routes.md"));
+    rmSync(join(src, "routes.md")); await restampBuildManifest(src);
     execFileSync("mkfifo", [join(src, "routes.md")]);
     const t0 = Date.now();
     const err = await expectOperationError(syncRuntime({ from: src, to: dir, timeoutMs: 1_000 }), "SOURCE_HUNG");
@@ -221,13 +247,13 @@ describe("an unusable source leaves the runtime untouched and says which generat
   });
 
   it("hangs with the Node scanner too", async () => {
-    rmSync(join(src, "config.yaml"));
+    rmSync(join(src, "config.yaml")); await restampBuildManifest(src);
     execFileSync("mkfifo", [join(src, "config.yaml")]);
     await expectOperationError(syncRuntime({ from: src, to: dir, timeoutMs: 800, scanner: "node" }), "SOURCE_HUNG");
   });
 
   it("holds a config.yaml that is not YAML", async () => {
-    writeFileSync(join(src, "config.yaml"), "model_list: [\n  - : :\n");
+    writeFileSync(join(src, "config.yaml"), "model_list: [\n  - : :\n"); await restampBuildManifest(src);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
     expect(err.message).toContain("is not a usable gatewayctl build");
     expect(err.message).toContain("not valid YAML");
@@ -235,7 +261,7 @@ describe("an unusable source leaves the runtime untouched and says which generat
   });
 
   it("has no config.yaml", async () => {
-    rmSync(join(src, "config.yaml"));
+    rmSync(join(src, "config.yaml")); await restampBuildManifest(src);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
     expect(err.message).toContain("has no config.yaml");
   });
@@ -244,14 +270,14 @@ describe("an unusable source leaves the runtime untouched and says which generat
     const cfg = readFileSync(join(src, "config.yaml"), "utf8");
     const leaky = cfg.replace(/api_base: .*11434.*/g, "api_base: https://api.openai.com/v1").replace(/ollama_chat\//g, "openai/");
     expect(leaky).not.toBe(cfg);
-    writeFileSync(join(src, "config.yaml"), leaky);
+    writeFileSync(join(src, "config.yaml"), leaky); await restampBuildManifest(src);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_LEAKS");
     expect(err.message).toContain("fails the privacy proof against its route-map.json");
     expect(err.message).toContain("secure-core");
   });
 
   it("has no route-map.json and no policy was given: privacy cannot be proven", async () => {
-    rmSync(join(src, "route-map.json"));
+    rmSync(join(src, "route-map.json")); await restampBuildManifest(src);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SOURCE_INVALID");
     expect(err.message).toContain("has no route-map.json");
   });
@@ -282,7 +308,7 @@ describe("retention, pins, migration", () => {
     await syncRuntime({ from: src, to: dir, keep: 2 });
     await pinGeneration(dir, "docker", 1);
     for (let i = 2; i <= 6; i++) {
-      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`); await restampBuildManifest(src);
       const r = await syncRuntime({ from: src, to: dir, keep: 2 });
       expect(r.generation).toBe(i);
     }
@@ -311,7 +337,7 @@ describe("retention, pins, migration", () => {
   it("repairs a runtime path that a crash left missing, pointing it at the newest generation", async () => {
     await syncRuntime({ from: src, to: dir });
     rmSync(dir);
-    writeFileSync(join(src, "routes.md"), "# v2\n");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
     const r = await syncRuntime({ from: src, to: dir });
     expect(r).toMatchObject({ action: "synced", generation: 2, previousGeneration: 1 });
   });
@@ -323,7 +349,7 @@ describe("the lock", () => {
     const holder = spawn("sleep", ["30"]);
     children.push(holder);
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: holder.pid, host: (await import("node:os")).hostname(), createdAt: "2026-01-01T00:00:00Z" }));
-    writeFileSync(join(src, "routes.md"), "# v2\n");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
     const err = await expectOperationError(syncRuntime({ from: src, to: dir }), "SYNC_LOCKED");
     expect(err.message).toContain(`another gatewayctl (pid ${holder.pid}`);
     expect(err.message).toContain("the gateway keeps running on generation 1");
@@ -337,11 +363,11 @@ describe("the lock", () => {
     children.push(dead);
     await new Promise((r) => dead.on("exit", r));
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: dead.pid, host: (await import("node:os")).hostname(), createdAt: "x" }));
-    writeFileSync(join(src, "routes.md"), "# v2\n");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
     expect((await syncRuntime({ from: src, to: dir })).generation).toBe(2);
     // our own pid with another start time: a reused pid
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), startTicks: "1", createdAt: "y" }));
-    writeFileSync(join(src, "routes.md"), "# v3\n");
+    writeFileSync(join(src, "routes.md"), "# v3\n"); await restampBuildManifest(src);
     expect((await syncRuntime({ from: src, to: dir })).generation).toBe(3);
     expect(existsSync(`${dir}.lock`)).toBe(false);
   });
@@ -349,7 +375,7 @@ describe("the lock", () => {
   it("an empty lock file is held while fresh (its writer may not have written yet) and stale once old", async () => {
     await syncRuntime({ from: src, to: dir });
     writeFileSync(`${dir}.lock`, "");
-    writeFileSync(join(src, "routes.md"), "# v2\n");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
     await expectOperationError(syncRuntime({ from: src, to: dir }), "SYNC_LOCKED");
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${dir}.lock`, old, old);
@@ -358,7 +384,7 @@ describe("the lock", () => {
 
   it("two syncs started together: one wins, the other reports the lock (never both)", async () => {
     await syncRuntime({ from: src, to: dir });
-    writeFileSync(join(src, "routes.md"), "# v2\n");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
     const results = await Promise.allSettled([syncRuntime({ from: src, to: dir }), syncRuntime({ from: src, to: dir })]);
     const ok = results.filter((r) => r.status === "fulfilled");
     const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
@@ -373,7 +399,7 @@ describe("the lock", () => {
 describe("rollback", () => {
   beforeEach(async () => {
     for (let i = 1; i <= 3; i++) {
-      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`); await restampBuildManifest(src);
       await syncRuntime({ from: src, to: dir });
     }
   });
@@ -445,7 +471,7 @@ describe("gatewayctl takes over only directories it created", () => {
     writeFileSync(join(mine, "config.yaml"), "not gatewayctl's\n");
     const before = execFileSync("find", [mine, "-printf", "%P %s %m\n"], { encoding: "utf8" });
     for (let i = 0; i < 10; i++) {
-      writeFileSync(join(src, "routes.md"), `# v${i}\n`);
+      writeFileSync(join(src, "routes.md"), `# v${i}\n`); await restampBuildManifest(src);
       const err = await syncRuntime({ from: src, to: mine }).then(
         () => undefined,
         (e: unknown) => e,
