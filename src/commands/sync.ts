@@ -80,6 +80,7 @@ export function registerSync(program: Command): void {
     .option("--timeout <seconds>", "treat the source as hung after this many seconds without progress (default: the policy's runtime.sourceTimeoutSeconds, else 15)")
     .option("--keep <n>", "previous generations to keep (default: the policy's runtime.keep, else 5)")
     .option("--print-systemd-unit", "print a systemd unit that runs sync, then start, at boot (writes nothing)")
+    .option("--user <name>", "with --print-systemd-unit: the non-root user the unit runs as (default: you; under sudo, the sudo user; as root, gatewayctl)")
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const { stdout, stderr, printJson } = await import("../lib/output.js");
@@ -91,12 +92,13 @@ export function registerSync(program: Command): void {
         timeout: await optionalNumber(raw, "timeout", { min: 0.1, max: 3600 }),
         keep: await optionalNumber(raw, "keep", { min: 1, max: 100, integer: true }),
         printSystemdUnit: raw.printSystemdUnit === true,
+        user: await optionalText(raw, "user"),
         json: raw.json === true,
       };
       const policyGiven = cmd.getOptionValueSource("policy") === "cli";
       if (flags.printSystemdUnit) {
         const { renderSystemdUnit } = await import("../runtime/sync-systemd.js");
-        const unit = await renderSystemdUnit({ policyFile: flags.policy });
+        const unit = await renderSystemdUnit({ policyFile: flags.policy, ...(flags.user ? { user: flags.user } : {}) });
         if (flags.json) printJson({ unit });
         else stdout(unit);
         return;

@@ -27,6 +27,8 @@ export interface ManifestFile {
   sha256: string;
   size: number;
   exec: boolean;
+  /** permission bits as in the source (absent in manifests of gatewayctl before modes were kept) */
+  mode?: number;
   /** size and mtime of the source file when it was read: the next sync's quick check (like rsync's) */
   sourceSize: number;
   sourceMtimeNs: string;
@@ -47,11 +49,12 @@ export function generationName(n: number): string {
   return `gen-${String(n).padStart(6, "0")}`;
 }
 
-/** The tree hash: sha256 over `<x|-> <sha256> <json path>\n` for every file, sorted by path. */
-export function treeHash(files: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">>): string {
+/** The tree hash: sha256 over `<x|->[ <octal mode>] <sha256> <json path>\n` for every file, sorted by path. */
+export function treeHash(files: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec" | "mode">>): string {
   const h = createHash("sha256");
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    h.update(`${f.exec ? "x" : "-"} ${f.sha256} ${JSON.stringify(f.path)}\n`);
+    const mode = f.mode === undefined ? "" : ` ${f.mode.toString(8).padStart(3, "0")}`;
+    h.update(`${f.exec ? "x" : "-"}${mode} ${f.sha256} ${JSON.stringify(f.path)}\n`);
   }
   return h.digest("hex");
 }

@@ -48,7 +48,7 @@ export class SourceTimeoutError extends Error {
 export class SourceReadError extends Error {
   constructor(
     message: string,
-    readonly reason: "missing" | "not-a-directory" | "unreadable" | "empty" | "changed",
+    readonly reason: "missing" | "not-a-directory" | "unreadable" | "empty" | "changed" | "link-outside",
   ) {
     super(message);
     this.name = "SourceReadError";
@@ -128,11 +128,23 @@ export function findTimeToNs(t: string): string {
 /** Directory names never copied from a source: a Git checkout's metadata. */
 export const EXCLUDED_DIRS = [".git"] as const;
 
-function parseFindOutput(buf: Buffer): { root?: SourceEntry; entries: SourceEntry[] } {
+interface Listing {
+  root?: SourceEntry;
+  entries: SourceEntry[];
+  /** paths of the symbolic links the listing followed */
+  links: string[];
+}
+
+function parseFindOutput(buf: Buffer): Listing {
   const entries: SourceEntry[] = [];
+  const links: string[] = [];
   let root: SourceEntry | undefined;
   for (const rec of buf.toString("utf8").split("\0")) {
     if (!rec) continue;
+    if (rec.startsWith("L\t")) {
+      links.push(rec.slice(2));
+      continue;
+    }
     const parts = rec.split("\t");
     if (parts.length < 5) continue;
     const [type = "", size = "0", time = "0", mode = "0"] = parts;
@@ -141,7 +153,7 @@ function parseFindOutput(buf: Buffer): { root?: SourceEntry; entries: SourceEntr
     if (path === "") root = entry;
     else entries.push(entry);
   }
-  return { root, entries };
+  return { root, entries, links };
 }
 
 /**
@@ -156,7 +168,7 @@ function copierProgram(): void {
   const pathMod = load("node:path") as typeof import("node:path");
   const crypto = load("node:crypto") as typeof import("node:crypto");
   const params = JSON.parse(process.argv[process.argv.length - 1] ?? "{}") as {
-    mode: "scan" | "copy";
+    mode: "scan" | "copy" | "links";
     from: string;
     staging: string | null;
     files: string[];
@@ -178,6 +190,27 @@ function copierProgram(): void {
     process.exit(3);
   };
   const perm = (m: number | bigint): number => Number(m) & 0o7777;
+  // a symbolic link is followed only to a place inside the source, never out of it
+  let rootReal: string | undefined;
+  const checkLink = (rel: string): void => {
+    let real: string;
+    try {
+      rootReal ??= fs.realpathSync(params.from);
+      real = fs.realpathSync(pathMod.join(params.from, rel));
+    } catch (e) {
+      fail(rel, e);
+      return;
+    }
+    if (real !== rootReal && !real.startsWith(`${rootReal}/`)) {
+      fail(rel, Object.assign(new Error(`${rel} is a symbolic link to ${real}, outside the source`), { code: "ELINKOUT" }));
+    }
+  };
+  if (params.mode === "links") {
+    for (const rel of params.files) checkLink(rel);
+    emit({ t: "done" });
+    flush();
+    return;
+  }
   if (params.mode === "scan") {
     let rootStat: import("node:fs").BigIntStats;
     try {
@@ -189,8 +222,8 @@ function copierProgram(): void {
     const typeOf = (s: import("node:fs").BigIntStats): string => (s.isFile() ? "f" : s.isDirectory() ? "d" : s.isFIFO() ? "p" : s.isSocket() ? "s" : "c");
     emit({ t: "entry", path: "", type: typeOf(rootStat), size: Number(rootStat.size), mtimeNs: String(rootStat.mtimeNs), mode: perm(rootStat.mode) });
     if (rootStat.isDirectory()) {
-      const seen = new Set<string>();
-      const walk = (rel: string): void => {
+      // a loop is a directory that is its own ancestor (a link to a sibling directory is no loop)
+      const walk = (rel: string, ancestors: ReadonlySet<string>): void => {
         const abs = rel ? pathMod.join(params.from, rel) : params.from;
         let real: string;
         try {
@@ -199,8 +232,8 @@ function copierProgram(): void {
           fail(rel, e);
           return;
         }
-        if (seen.has(real)) fail(rel, Object.assign(new Error(`file system loop detected at ${rel}`), { code: "ELOOP" }));
-        seen.add(real);
+        if (ancestors.has(real)) fail(rel, Object.assign(new Error(`file system loop detected at ${rel}`), { code: "ELOOP" }));
+        const within = new Set(ancestors).add(real);
         let names: string[];
         try {
           names = fs.readdirSync(abs).sort();
@@ -224,11 +257,12 @@ function copierProgram(): void {
             return;
           }
           if (s.isDirectory() && params.excluded.includes(name)) continue;
+          if (fs.lstatSync(pathMod.join(params.from, r)).isSymbolicLink()) checkLink(r);
           emit({ t: "entry", path: r, type: typeOf(s), size: Number(s.size), mtimeNs: String(s.mtimeNs), mode: perm(s.mode) });
-          if (s.isDirectory()) walk(r);
+          if (s.isDirectory()) walk(r, within);
         }
       };
-      walk("");
+      walk("", new Set());
     }
     emit({ t: "done" });
     flush();
@@ -263,7 +297,9 @@ function copierProgram(): void {
         fs.mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      fs.writeFileSync(dst, buf, { mode: exec ? 0o555 : 0o444, flag: "wx" });
+      fs.writeFileSync(dst, buf, { mode: 0o600, flag: "wx" });
+      // the source's permission bits, exactly: a 0600 file stays 0600
+      fs.chmodSync(dst, Number(st.mode) & 0o777);
     }
     const sha256 = crypto.createHash("sha256").update(buf).digest("hex");
     const entry: Record<string, unknown> = {
@@ -272,6 +308,7 @@ function copierProgram(): void {
       sha256,
       size: buf.length,
       exec,
+      mode: Number(st.mode) & 0o777,
       sourceSize: Number(st.size),
       sourceMtimeNs: String(st.mtimeNs),
     };
@@ -303,6 +340,7 @@ async function runCopier(params: Record<string, unknown>, timeoutMs: number, wha
     const where = path ? `${path}: ` : "";
     if (code === "ENOENT" && !path) throw new SourceReadError("it does not exist", "missing");
     if (code === "ENOENT") throw new SourceReadError(`${where}it vanished while the source was read`, "changed");
+    if (code === "ELINKOUT") throw new SourceReadError(String(error.message), "link-outside");
     throw new SourceReadError(`${where}${String(error.message)}`, code === "ENOTDIR" && !path ? "not-a-directory" : "unreadable");
   }
   if (r.code !== 0 || !messages.some((m) => m.t === "done")) {
@@ -325,11 +363,13 @@ async function findHasPrintf(timeoutMs: number): Promise<boolean> {
  * List with GNU find (a few milliseconds for thousands of files, so a no-op sync stays cheap). Undefined when
  * find is missing or lacks -printf, so the caller falls back to the Node lister.
  */
-async function scanWithFind(from: string, timeoutMs: number, required: boolean): Promise<{ root?: SourceEntry; entries: SourceEntry[] } | undefined> {
+async function scanWithFind(from: string, timeoutMs: number, required: boolean): Promise<Listing | undefined> {
   const prune = EXCLUDED_DIRS.flatMap((d, i) => [...(i ? ["-o"] : []), "-name", d]);
   let r: KillableResult;
   try {
-    r = await runKillable("find", ["-L", from, "(", "-type", "d", "(", ...prune, ")", "-prune", ")", "-o", "-printf", "%y\\t%s\\t%T@\\t%m\\t%P\\0"], {
+    // with -L, -xtype l is true for a symbolic link find followed: it gets an "L" record before its entry
+    const entry = ["(", "(", "-xtype", "l", "-printf", "L\\t%P\\0", "-o", "-true", ")", "-printf", "%y\\t%s\\t%T@\\t%m\\t%P\\0", ")"];
+    r = await runKillable("find", ["-L", from, "(", "-type", "d", "(", ...prune, ")", "-prune", ")", "-o", ...entry], {
       timeoutMs,
       what: `listing ${from}`,
     });
@@ -359,11 +399,12 @@ export async function scanSource(
   from: string,
   options: { timeoutMs: number; scanner?: "find" | "node" },
 ): Promise<SourceEntry[]> {
-  let listing: { root?: SourceEntry; entries: SourceEntry[] } | undefined;
+  let listing: Listing | undefined;
   if (options.scanner !== "node") listing = await scanWithFind(from, options.timeoutMs, options.scanner === "find");
   if (!listing) {
+    // the Node lister checks every link it follows itself
     const messages = await runCopier({ mode: "scan", from, staging: null, files: [], inline: [], excluded: EXCLUDED_DIRS }, options.timeoutMs, `listing ${from}`);
-    listing = { entries: [] };
+    listing = { entries: [], links: [] };
     for (const m of messages) {
       if (m.t !== "entry") continue;
       const e = { path: String(m.path), type: String(m.type), size: Number(m.size), mtimeNs: String(m.mtimeNs), mode: Number(m.mode) };
@@ -371,13 +412,16 @@ export async function scanSource(
       else listing.entries.push(e);
     }
   }
-  const { root, entries } = listing;
+  const { root, entries, links } = listing;
   if (!root) throw new SourceReadError("it does not exist", "missing");
   if (root.type !== "d") throw new SourceReadError("it is not a directory", "not-a-directory");
   const bad = entries.find((e) => e.type === "l");
   if (bad) throw new SourceReadError(`${bad.path}: dangling symbolic link`, "unreadable");
+  if (links.length > 0) {
+    await runCopier({ mode: "links", from, staging: null, files: links, inline: [], excluded: EXCLUDED_DIRS }, options.timeoutMs, `resolving the links in ${from}`);
+  }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return entries;
+  return [root, ...entries];
 }
 
 /**
@@ -408,6 +452,7 @@ export async function copySource(
       sha256: String(m.sha256),
       size: Number(m.size),
       exec: Boolean(m.exec),
+      mode: Number(m.mode),
       sourceSize: Number(m.sourceSize),
       sourceMtimeNs: String(m.sourceMtimeNs),
       ...(typeof m.content === "string" ? { content: m.content } : {}),
@@ -461,13 +506,15 @@ async function copyWithCp(
     const dst = join(staging, rel);
     const buf = readFileSync(dst);
     const entry = byPath.get(rel);
-    const exec = ((entry?.mode ?? 0) & 0o111) !== 0;
-    chmodSync(dst, exec ? 0o555 : 0o444);
+    const mode = (entry?.mode ?? 0o644) & 0o777;
+    // the source's permission bits, exactly: a 0600 file stays 0600
+    chmodSync(dst, mode);
     return {
       path: rel,
       sha256: createHash("sha256").update(buf).digest("hex"),
       size: buf.length,
-      exec,
+      exec: (mode & 0o111) !== 0,
+      mode,
       sourceSize: entry?.size ?? buf.length,
       sourceMtimeNs: entry?.mtimeNs ?? "0",
     };

@@ -99,6 +99,13 @@ function sourceError(from: string, err: unknown, current: number | undefined): O
       hint: "check the mount (NAS, NFS, SMB); raise runtime.sourceTimeoutSeconds if it is just slow",
     });
   }
+  if (err instanceof SourceReadError && err.reason === "link-outside") {
+    return new OperationError(`the source ${from} has a symbolic link out of it (${err.message}); nothing outside the source is copied, the runtime was not changed and ${tail}`, {
+      code: "SOURCE_LINK_OUTSIDE",
+      cause: err,
+      hint: "sync follows a link only to a place inside the source: put the file itself there, or point the link inside the source",
+    });
+  }
   if (err instanceof SourceReadError) {
     const what =
       err.reason === "missing"
@@ -219,6 +226,20 @@ async function snapshotProblems(
   return problems;
 }
 
+/**
+ * Give the staged directories the source's permission bits (a 0700 directory stays 0700), keeping the owner's rwx
+ * so gatewayctl can remove a generation it prunes. Directories holding no file are not staged.
+ */
+async function keepDirectoryModes(staging: string, entries: readonly SourceEntry[]): Promise<void> {
+  const { chmod } = await import("node:fs/promises");
+  const dirs = entries.filter((e) => e.type === "d").sort((a, b) => b.path.length - a.path.length);
+  for (const d of dirs) {
+    await chmod(d.path ? join(staging, d.path) : staging, (d.mode & 0o777) | 0o700).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+}
+
 /** Same path set and same size+mtime for every file as the manifest recorded: nothing to copy (rsync's quick check). */
 function quickCheckUnchanged(entries: SourceEntry[], manifest: Manifest | undefined): boolean {
   if (!manifest) return false;
@@ -229,18 +250,19 @@ function quickCheckUnchanged(entries: SourceEntry[], manifest: Manifest | undefi
     const m = byPath.get(e.path);
     if (!m || m.sourceSize !== e.size || m.sourceMtimeNs !== e.mtimeNs) return false;
     if ((e.mode & 0o111) !== 0 !== m.exec) return false;
+    if (m.mode !== undefined && (e.mode & 0o777) !== m.mode) return false;
   }
   return true;
 }
 
-function diff(next: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec">>, prev: Manifest | undefined): { added: string[]; changed: string[]; removed: string[] } {
+function diff(next: ReadonlyArray<Pick<ManifestFile, "path" | "sha256" | "exec" | "mode">>, prev: Manifest | undefined): { added: string[]; changed: string[]; removed: string[] } {
   const before = new Map((prev?.files ?? []).map((f) => [f.path, f]));
   const added: string[] = [];
   const changed: string[] = [];
   for (const f of next) {
     const p = before.get(f.path);
     if (!p) added.push(f.path);
-    else if (p.sha256 !== f.sha256 || p.exec !== f.exec) changed.push(f.path);
+    else if (p.sha256 !== f.sha256 || p.exec !== f.exec || (p.mode !== undefined && p.mode !== f.mode)) changed.push(f.path);
     before.delete(f.path);
   }
   return { added: added.sort(), changed: changed.sort(), removed: [...before.keys()].sort() };
@@ -478,6 +500,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
       let problems: string[];
       try {
         copied = await copySource(from, into, fileList, { timeoutMs, entries });
+        await keepDirectoryModes(into, entries);
         problems = await snapshotProblems(from, entries, copied, (name) => readFile(join(into, name), "utf8"), { timeoutMs, ...scanner, current });
       } catch (err) {
         throw retryableOr(err, from, current);

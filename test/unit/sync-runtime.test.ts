@@ -74,8 +74,8 @@ describe("first sync, no-op, changes", () => {
     expect(manifest?.source).toBe(src);
     expect(readFileSync(join(dir, "config.yaml"), "utf8")).toBe(readFileSync(join(src, "config.yaml"), "utf8"));
     expect(await readRuntimeGeneration(dir)).toEqual({ generation: 1, hash: r.hash });
-    // files of a generation are read-only: nobody edits a generation in place by accident
-    expect(statSync(join(dir, "config.yaml")).mode & 0o222).toBe(0);
+    // a generation keeps the source's permission bits
+    expect(statSync(join(dir, "config.yaml")).mode & 0o777).toBe(statSync(join(src, "config.yaml")).mode & 0o777);
     expect(existsSync(`${dir}.lock`)).toBe(false);
   });
 
@@ -140,6 +140,66 @@ describe("first sync, no-op, changes", () => {
     const r = await syncRuntime({ from: src, to: dir, scanner: "node" });
     expect(r.action).toBe("synced");
     expect(await syncRuntime({ from: src, to: dir, scanner: "find" })).toMatchObject({ action: "unchanged" });
+  });
+});
+
+describe("symbolic links and modes", () => {
+  for (const scanner of ["find", "node"] as const) {
+    it(`refuses a link out of the source, copying nothing of what it points at (${scanner} lister)`, async () => {
+      const outside = join(work.dir, "outside-tree");
+      mkdirSync(join(outside, "deep"), { recursive: true });
+      writeFileSync(join(outside, "deep", "id_rsa"), "PRIVATE KEY OUTSIDE THE SOURCE\n");
+      symlinkSync(outside, join(src, "vendor"));
+      await restampBuildManifest(src);
+      const err = await syncRuntime({ from: src, to: dir, scanner }).catch((e: unknown) => e);
+      expect((err as OperationError).code, String(err)).toBe("SOURCE_LINK_OUTSIDE");
+      expect((err as Error).message).toContain(`vendor is a symbolic link to ${outside}, outside the source`);
+      expect(existsSync(dir)).toBe(false);
+      const generations = existsSync(`${dir}.generations`) ? readdirSync(`${dir}.generations`, { recursive: true }).map(String) : [];
+      expect(generations.filter((n) => n.includes("id_rsa"))).toEqual([]);
+      // a file link out of the source, too
+      rmSync(join(src, "vendor"));
+      symlinkSync(join(outside, "deep", "id_rsa"), join(src, "key.txt"));
+      const err2 = await syncRuntime({ from: src, to: dir, scanner }).catch((e: unknown) => e);
+      expect((err2 as OperationError).code, String(err2)).toBe("SOURCE_LINK_OUTSIDE");
+    });
+
+    it(`follows a link that stays inside the source (${scanner} lister)`, async () => {
+      mkdirSync(join(src, "docs"), { recursive: true });
+      writeFileSync(join(src, "docs", "notes.md"), "inside\n");
+      symlinkSync("docs", join(src, "docs-link"));
+      symlinkSync("docs/notes.md", join(src, "notes.md"));
+      await restampBuildManifest(src);
+      const r = await syncRuntime({ from: src, to: dir, scanner });
+      expect(r.action).toBe("synced");
+      expect(readFileSync(join(dir, "docs-link", "notes.md"), "utf8")).toBe("inside\n");
+      expect(readFileSync(join(dir, "notes.md"), "utf8")).toBe("inside\n");
+      expect(lstatSync(join(dir, "notes.md")).isSymbolicLink()).toBe(false);
+    });
+  }
+
+  it("keeps modes: a 0600 file stays 0600, a 0700 directory stays 0700, an executable stays executable", async () => {
+    mkdirSync(join(src, "private"), { mode: 0o700 });
+    chmodSync(join(src, "private"), 0o700);
+    writeFileSync(join(src, "private", "token"), "t\n");
+    chmodSync(join(src, "private", "token"), 0o600);
+    writeFileSync(join(src, "run.sh"), "#!/bin/sh\n");
+    chmodSync(join(src, "run.sh"), 0o750);
+    await restampBuildManifest(src);
+    for (const scanner of ["find", "node"] as const) {
+      const to = join(work.dir, "local", `modes-${scanner}`);
+      await syncRuntime({ from: src, to, scanner });
+      expect(statSync(join(to, "private", "token")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(to, "private")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(to, "run.sh")).mode & 0o777).toBe(0o750);
+      expect(statSync(join(to, "config.yaml")).mode & 0o777).toBe(statSync(join(src, "config.yaml")).mode & 0o777);
+    }
+    // a mode change alone is a change: the next sync makes a new generation with the new mode
+    const to = join(work.dir, "local", "modes-find");
+    chmodSync(join(src, "run.sh"), 0o700);
+    const r = await syncRuntime({ from: src, to });
+    expect(r).toMatchObject({ action: "synced", changed: ["run.sh"] });
+    expect(statSync(join(to, "run.sh")).mode & 0o777).toBe(0o700);
   });
 });
 

@@ -1,6 +1,6 @@
 /** The systemd unit `gatewayctl sync --print-systemd-unit` emits (rendering only; systemd-analyze checks it in e2e). */
 import { describe, expect, it } from "vitest";
-import { renderSystemdUnit, systemdQuote } from "../../src/runtime/sync-systemd.js";
+import { DEFAULT_UNIT_USER, renderSystemdUnit, systemdQuote, unitUser } from "../../src/runtime/sync-systemd.js";
 
 describe("systemdQuote", () => {
   it("leaves plain paths alone, quotes spaces and quotes, doubles % (a systemd specifier)", () => {
@@ -36,5 +36,30 @@ describe("renderSystemdUnit", () => {
     const a = await renderSystemdUnit({ ...base, runtime: "docker", dockerHost: "unix:///x.sock" });
     const b = await renderSystemdUnit({ ...base, runtime: "docker", dockerHost: "unix:///x.sock" });
     expect(a).toBe(b);
+  });
+});
+
+describe("the unit's user", () => {
+  const base = { policyFile: "/home/alice/gw/gateway.policy.yaml", node: "/usr/bin/node", cli: "/opt/gatewayctl/dist/cli.js" };
+
+  it("runs as a non-root user: the one printing it, the sudo user under sudo, else the gatewayctl system user", async () => {
+    expect(unitUser({}, 1000, "alice")).toBe("alice");
+    expect(unitUser({ SUDO_USER: "alice" }, 0, "root")).toBe("alice");
+    expect(unitUser({ SUDO_USER: "root" }, 0, "root")).toBe(DEFAULT_UNIT_USER);
+    expect(unitUser({}, 0, "root")).toBe(DEFAULT_UNIT_USER);
+    const unit = await renderSystemdUnit({ ...base, runtime: "process", user: "alice" });
+    expect(unit).toMatch(/^User=alice$/m);
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m);
+    expect(unit).not.toContain("useradd");
+    const system = await renderSystemdUnit({ ...base, runtime: "docker", user: DEFAULT_UNIT_USER });
+    expect(system).toMatch(/^User=gatewayctl$/m);
+    expect(system).toContain("# Create the user first: useradd --system");
+    // the Docker socket is reached through its group, not as root
+    expect(system).toMatch(/^SupplementaryGroups=docker$/m);
+  });
+
+  it("refuses to run as root, and a name systemd would not take", async () => {
+    await expect(renderSystemdUnit({ ...base, runtime: "process", user: "root" })).rejects.toMatchObject({ code: "UNIT_USER_ROOT" });
+    await expect(renderSystemdUnit({ ...base, runtime: "process", user: "al ice\nUser=root" })).rejects.toMatchObject({ code: "UNIT_USER_INVALID" });
   });
 });
