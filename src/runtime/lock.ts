@@ -1,13 +1,15 @@
 /**
- * The one lock implementation: a lock file created with O_EXCL holding its owner (pid, host, boot id, process start
- * time). A lock whose owner is dead (killed, from before a reboot, a reused pid) is broken; an empty or torn one
- * only once it is older than a few seconds (its writer may be between create and write). A live holder is waited
- * for up to `waitMs` (default: not at all), then reported as an OperationError with `code`.
+ * The one lock implementation: a lock file holding its owner (pid, host, boot id, process start time), written to a
+ * private temporary file first and then linked into place (link(2) fails if the lock exists), so a lock is never
+ * seen empty: an empty or torn lock (a full disk, a killed writer of an older gatewayctl) is broken at once, as is
+ * one whose owner is dead (killed, from before a reboot, a reused pid). A live holder is waited for up to `waitMs`
+ * (default: not at all), then reported as an OperationError with `code`. When the lock cannot be written (a full
+ * disk) nothing is left behind and the error is thrown as it is (its errno code intact for the caller).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { link, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
 
 
@@ -81,30 +83,17 @@ export async function acquireLockFile(lock: string, options: LockOptions): Promi
   let announced = false;
   const busy = (held: LockInfo | undefined, hint: string): OperationError =>
     new OperationError(held ? options.busy.replace("another gatewayctl", `another gatewayctl (pid ${held.pid}, since ${held.createdAt})`) : options.busy, { code: options.code, hint });
+  await removeDeadTemporaries(lock);
   for (let attempt = 0; ; attempt++) {
-    try {
-      const fh = await open(lock, "wx", 0o644);
-      try {
-        await fh.writeFile(`${JSON.stringify(info)}\n`);
-      } finally {
-        await fh.close();
-      }
-      return { release: () => rm(lock, { force: true }) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
+    if (await createLock(lock, `${JSON.stringify(info)}\n`)) return { release: () => rm(lock, { force: true }) };
     let held: LockInfo | undefined;
     try {
       held = JSON.parse(await readFile(lock, "utf8")) as LockInfo;
     } catch {
-      // torn or vanished: a writer died between create and write, or it was just released
+      // empty or torn (never written whole: a full disk, an older gatewayctl killed mid-write), or just released
       held = undefined;
     }
-    const age = await stat(lock).then(
-      (st) => Date.now() - st.mtimeMs,
-      () => 0,
-    );
-    const live = held ? await isAlive(held) : age < 10_000;
+    const live = held ? await isAlive(held) : false;
     if (live) {
       if (Date.now() < until) {
         if (!announced) options.onWait?.(`waiting for another gatewayctl${held ? ` (pid ${held.pid})` : ""} that holds ${lock}`);
@@ -128,7 +117,7 @@ export async function acquireLockFile(lock: string, options: LockOptions): Promi
     } catch {
       moved = undefined;
     }
-    if (moved && held && (moved.pid !== held.pid || moved.createdAt !== held.createdAt)) {
+    if (moved && (!held || moved.pid !== held.pid || moved.createdAt !== held.createdAt)) {
       // we raced another breaker and moved its fresh lock: put it back and report contention
       await rename(aside, lock).catch(() => undefined);
       throw busy(undefined, "wait for it to finish, then run the command again");
@@ -136,3 +125,77 @@ export async function acquireLockFile(lock: string, options: LockOptions): Promi
     await rm(aside, { force: true });
   }
 }
+
+const TEMP_SUFFIX = ".tmp";
+
+/** `<lock>.<pid>.<random>.tmp`: where a lock's content is written before it is linked into place. */
+function temporaryName(lock: string): string {
+  return `${lock}.${process.pid}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;
+}
+
+/**
+ * Create the lock with its whole content, or return false when it exists. The content goes into a temporary file
+ * first, which is then hard-linked as the lock: the lock appears with its content or not at all. A file system
+ * without hard links gets an exclusive create and a write (and a write that fails removes what it created).
+ */
+async function createLock(lock: string, content: string): Promise<boolean> {
+  const tmp = temporaryName(lock);
+  try {
+    const fh = await open(tmp, "wx", 0o644);
+    try {
+      await fh.writeFile(content);
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(tmp, lock);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw err;
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  let fh;
+  try {
+    fh = await open(lock, "wx", 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(content);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(lock, { force: true });
+    throw err;
+  }
+  await fh.close();
+  return true;
+}
+
+/** Temporaries of lock writers that died between writing and linking (their pid is gone). */
+async function removeDeadTemporaries(lock: string): Promise<void> {
+  const prefix = `${basename(lock)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(lock));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code !== "ESRCH";
+    }
+    if (!alive) await unlink(join(dirname(lock), name)).catch(() => undefined);
+  }
+}
+

@@ -13,6 +13,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CURRENT_LINK } from "../artifact/gateway.js";
@@ -43,6 +44,23 @@ export interface Manifest {
   createdAt: string;
   createdBy: string;
   files: ManifestFile[];
+}
+
+/** Bytes read at a time when hashing a file: memory stays flat whatever the file's size (2 GiB and more). */
+const HASH_CHUNK = 1 << 20;
+
+/** sha256 and size of a local file, read in chunks (never the whole file in memory). */
+export function sha256FileSync(path: string): { sha256: string; size: number } {
+  const h = createHash("sha256");
+  const buf = Buffer.allocUnsafe(HASH_CHUNK);
+  const fd = openSync(path, "r");
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: h.digest("hex"), size };
 }
 
 export function generationName(n: number): string {
@@ -78,8 +96,7 @@ export async function verifyGeneration(genDir: string): Promise<{ manifest?: Man
   const expected = new Set(manifest.files.map((f) => f.path));
   for (const f of manifest.files) {
     try {
-      const buf = await readFile(join(genDir, f.path));
-      if (createHash("sha256").update(buf).digest("hex") !== f.sha256) problems.push(`${f.path}: content differs from the manifest`);
+      if (sha256FileSync(join(genDir, f.path)).sha256 !== f.sha256) problems.push(`${f.path}: content differs from the manifest`);
     } catch (err) {
       problems.push(`${f.path}: ${(err as Error).message}`);
     }

@@ -7,7 +7,7 @@
  * copies it into the staging directory. Each child is SIGKILLed when it makes no progress for `timeoutMs`, and is
  * then abandoned (unref'd) so a child stuck in the kernel cannot keep gatewayctl alive.
  */
-import type { ManifestFile } from "./sync-generations.js";
+import { sha256FileSync, type ManifestFile } from "./sync-generations.js";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
@@ -54,6 +54,19 @@ export class SourceReadError extends Error {
     this.name = "SourceReadError";
   }
 }
+
+/** Writing the staged copy failed for lack of space or quota on the runtime's disk (not the source's fault). */
+export class DestinationFullError extends Error {
+  constructor(
+    message: string,
+    readonly code: "ENOSPC" | "EDQUOT",
+  ) {
+    super(message);
+    this.name = "DestinationFullError";
+  }
+}
+
+const FULL_MESSAGE = /No space left on device|Disk quota exceeded/;
 
 export interface KillableResult {
   code: number | null;
@@ -270,6 +283,7 @@ function copierProgram(): void {
   }
   // copy
   const made = new Set<string>();
+  const chunk = Buffer.allocUnsafe(1 << 20);
   for (const rel of params.files) {
     let fd: number;
     try {
@@ -279,40 +293,61 @@ function copierProgram(): void {
       return;
     }
     let st: import("node:fs").BigIntStats;
-    let buf: Buffer;
     try {
       st = fs.fstatSync(fd, { bigint: true });
       if (!st.isFile()) fail(rel, Object.assign(new Error(`${rel} is not a regular file`), { code: "ENOTREG" }));
-      buf = fs.readFileSync(fd);
-      fs.closeSync(fd);
     } catch (e) {
       fail(rel, e);
       return;
     }
-    const exec = (Number(st.mode) & 0o111) !== 0;
+    const mode = Number(st.mode) & 0o777;
+    let out: number | undefined;
     if (params.staging) {
       const dst = pathMod.join(params.staging, rel);
       const dir = pathMod.dirname(dst);
-      if (!made.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        made.add(dir);
+      try {
+        if (!made.has(dir)) {
+          fs.mkdirSync(dir, { recursive: true });
+          made.add(dir);
+        }
+        out = fs.openSync(dst, "wx", 0o600);
+      } catch (e) {
+        fail(rel, e);
+        return;
       }
-      fs.writeFileSync(dst, buf, { mode: 0o600, flag: "wx" });
-      // the source's permission bits, exactly: a 0600 file stays 0600
-      fs.chmodSync(dst, Number(st.mode) & 0o777);
     }
-    const sha256 = crypto.createHash("sha256").update(buf).digest("hex");
+    // streamed in chunks: a file of any size (2 GiB and more) takes the same memory
+    const hash = crypto.createHash("sha256");
+    const kept: Buffer[] | undefined = params.inline.includes(rel) ? [] : undefined;
+    let size = 0;
+    try {
+      for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; size += n) {
+        const part = chunk.subarray(0, n);
+        hash.update(part);
+        if (kept) kept.push(Buffer.from(part));
+        for (let off = 0; out !== undefined && off < n; ) off += fs.writeSync(out, part, off, n - off);
+      }
+      fs.closeSync(fd);
+      if (out !== undefined) {
+        // the source's permission bits, exactly: a 0600 file stays 0600
+        fs.fchmodSync(out, mode);
+        fs.closeSync(out);
+      }
+    } catch (e) {
+      fail(rel, e);
+      return;
+    }
     const entry: Record<string, unknown> = {
       t: "file",
       path: rel,
-      sha256,
-      size: buf.length,
-      exec,
-      mode: Number(st.mode) & 0o777,
+      sha256: hash.digest("hex"),
+      size,
+      exec: (mode & 0o111) !== 0,
+      mode,
       sourceSize: Number(st.size),
       sourceMtimeNs: String(st.mtimeNs),
     };
-    if (params.inline.includes(rel)) entry.content = buf.toString("base64");
+    if (kept) entry.content = Buffer.concat(kept).toString("base64");
     emit(entry);
   }
   emit({ t: "done" });
@@ -341,6 +376,7 @@ async function runCopier(params: Record<string, unknown>, timeoutMs: number, wha
     if (code === "ENOENT" && !path) throw new SourceReadError("it does not exist", "missing");
     if (code === "ENOENT") throw new SourceReadError(`${where}it vanished while the source was read`, "changed");
     if (code === "ELINKOUT") throw new SourceReadError(String(error.message), "link-outside");
+    if (code === "ENOSPC" || code === "EDQUOT") throw new DestinationFullError(`${where}${String(error.message)}`, code);
     throw new SourceReadError(`${where}${String(error.message)}`, code === "ENOTDIR" && !path ? "not-a-directory" : "unreadable");
   }
   if (r.code !== 0 || !messages.some((m) => m.t === "done")) {
@@ -496,26 +532,27 @@ async function copyWithCp(
     }
     if (r.code !== 0) {
       const message = r.stderr.trim().split("\n").slice(-3).join(" ").replace(/^cp: /, "") || `cp exited ${r.code ?? r.signal}`;
+      if (FULL_MESSAGE.test(message)) throw new DestinationFullError(message, /quota/i.test(message) ? "EDQUOT" : "ENOSPC");
       throw new SourceReadError(message, /No such file or directory/.test(message) ? "changed" : "unreadable");
     }
   }
-  // the staged copies are on local disk: plain synchronous reads are the fastest way through many small files
-  const { createHash } = await import("node:crypto");
-  const { chmodSync, readFileSync } = await import("node:fs");
+  // the staged copies are on local disk: plain synchronous reads are the fastest way through many small files, in
+  // chunks, so a file of any size takes the same memory
+  const { chmodSync } = await import("node:fs");
   return files.map((rel) => {
     const dst = join(staging, rel);
-    const buf = readFileSync(dst);
+    const { sha256, size } = sha256FileSync(dst);
     const entry = byPath.get(rel);
     const mode = (entry?.mode ?? 0o644) & 0o777;
     // the source's permission bits, exactly: a 0600 file stays 0600
     chmodSync(dst, mode);
     return {
       path: rel,
-      sha256: createHash("sha256").update(buf).digest("hex"),
-      size: buf.length,
+      sha256,
+      size,
       exec: (mode & 0o111) !== 0,
       mode,
-      sourceSize: entry?.size ?? buf.length,
+      sourceSize: entry?.size ?? size,
       sourceMtimeNs: entry?.mtimeNs ?? "0",
     };
   });

@@ -23,13 +23,14 @@ import {
   pruneGenerations,
   readGenerationState,
   readManifest,
+  sha256FileSync,
   switchTo,
   treeHash,
   verifyGeneration,
   type Manifest,
   type ManifestFile,
 } from "./sync-generations.js";
-import { SourceReadError, SourceTimeoutError, copySource, scanSource, type CopiedFile, type SourceEntry } from "./sync-source.js";
+import { DestinationFullError, SourceReadError, SourceTimeoutError, copySource, scanSource, type CopiedFile, type SourceEntry } from "./sync-source.js";
 
 export { MANIFEST_NAME, pinGeneration, unpinGeneration, verifyGeneration } from "./sync-generations.js";
 
@@ -135,7 +136,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A failure to read the source: a file vanishing under the reader is retried; anything else is reported as it is. */
 function retryableOr(err: unknown, from: string, current: number | undefined): unknown {
   if (err instanceof SourceReadError && err.reason === "changed") return err;
-  if (err instanceof GatewayctlError) return err;
+  if (err instanceof GatewayctlError || isDiskFull(err)) return err;
   return sourceError(from, err, current);
 }
 
@@ -238,6 +239,74 @@ async function keepDirectoryModes(staging: string, entries: readonly SourceEntry
       if (err.code !== "ENOENT") throw err;
     });
   }
+}
+
+/** What a new generation takes on the runtime's disk: bytes (whole blocks per file) and files. */
+interface Need {
+  bytes: number;
+  files: number;
+}
+
+function isDiskFull(err: unknown): boolean {
+  if (err instanceof DestinationFullError) return true;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
+function formatBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** Free space and files on the file system holding `dir` (for an unprivileged user), or undefined. */
+async function freeSpace(dir: string): Promise<{ bytes: number; files: number; blockSize: number } | undefined> {
+  const { statfs } = await import("node:fs/promises");
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const s = await statfs(d);
+      return { bytes: s.bavail * s.bsize, files: s.ffree, blockSize: s.bsize };
+    } catch {
+      if (d === dirname(d)) return undefined;
+    }
+  }
+}
+
+/** The new generation's need on the disk holding `generations`: files rounded up to whole blocks, directories, manifest. */
+async function spaceNeeded(generations: string, entries: readonly SourceEntry[]): Promise<{ need: Need; free: Awaited<ReturnType<typeof freeSpace>> }> {
+  const free = await freeSpace(generations);
+  const block = free?.blockSize ?? 4096;
+  const files = entries.filter((e) => e.type !== "d");
+  const dirs = entries.length - files.length;
+  const bytes = files.reduce((sum, e) => sum + Math.ceil(Math.max(e.size, 1) / block) * block, 0) + (dirs + 1) * block + Math.ceil((files.length * 400) / block + 1) * block;
+  return { need: { bytes, files: files.length + dirs + 1 }, free };
+}
+
+function fits(need: Need, free: Awaited<ReturnType<typeof freeSpace>>): boolean {
+  // file systems without inode limits (btrfs) report 0 free files
+  return !free || (free.bytes >= need.bytes && (free.files === 0 || free.files >= need.files));
+}
+
+/** A full (or over-quota) runtime disk, said as such: where, how much is free, how much the new generation needs. */
+async function diskFullError(dir: string, err: unknown, need: Need | undefined, current: number | undefined): Promise<OperationError> {
+  const where = runtimePaths(dir).generations;
+  const free = await freeSpace(where);
+  const quota = (err as { code?: string }).code === "EDQUOT";
+  const has = free ? `${formatBytes(free.bytes)} free (${free.files} files)` : "no free space";
+  const needs = need ? `; the new generation needs ${formatBytes(need.bytes)} in ${need.files} files` : "";
+  return new OperationError(
+    `the runtime disk is ${quota ? "over its quota" : "full"}: ${where} has ${has}${needs}; the runtime was not changed and ${keepsRunning(current)}`,
+    {
+      code: "RUNTIME_DISK_FULL",
+      cause: err,
+      hint: `free space on the file system of ${dirname(dir)} (or point runtime.dir at a larger one), then run gatewayctl sync again`,
+    },
+  );
 }
 
 /** Same path set and same size+mtime for every file as the manifest recorded: nothing to copy (rsync's quick check). */
@@ -379,16 +448,15 @@ async function migrateOrRepair(dir: string, onProgress: (l: string) => void): Pr
   }
   const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
   onProgress(`migrating ${dir} (a plain directory) to generation ${n}`);
-  const { createHash } = await import("node:crypto");
   const entries: ManifestFile[] = [];
   const { stat } = await import("node:fs/promises");
   for (const rel of files) {
-    const buf = await readFile(join(dir, rel));
+    const { sha256, size } = sha256FileSync(join(dir, rel));
     const s = await stat(join(dir, rel), { bigint: true });
     entries.push({
       path: rel,
-      sha256: createHash("sha256").update(buf).digest("hex"),
-      size: buf.length,
+      sha256,
+      size,
       exec: (Number(s.mode) & 0o111) !== 0,
       sourceSize: -1, // never matches a source: the next sync compares contents
       sourceMtimeNs: "0",
@@ -467,9 +535,16 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
 
   if (opts.dryRun) return dryRun(opts, from, dir, current, initialManifest, timeoutMs);
 
-  await mkdir(dirname(dir), { recursive: true });
-  const lock = await acquireLock(dir, "sync", keepsRunning(current));
+  let lock: Awaited<ReturnType<typeof acquireLock>>;
+  try {
+    await mkdir(dirname(dir), { recursive: true });
+    lock = await acquireLock(dir, "sync", keepsRunning(current));
+  } catch (err) {
+    if (isDiskFull(err)) throw await diskFullError(dir, err, undefined, current);
+    throw err;
+  }
   let staging: string | undefined;
+  let needed: Need | undefined;
   try {
     await cleanLeftovers(dir);
     await migrateOrRepair(dir, progress);
@@ -491,6 +566,10 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
       }
       if (manifest && quickCheckUnchanged(entries, manifest)) return { result: { unchanged: true }, problems: [] };
       await mkdir(paths.generations, { recursive: true });
+      // refused before anything is written when the runtime's disk cannot hold the new generation
+      const space = await spaceNeeded(paths.generations, entries);
+      needed = space.need;
+      if (!fits(space.need, space.free)) throw new DestinationFullError("too little free space for the new generation", "ENOSPC");
       const into = join(paths.generations, `.staging-${process.pid}-${randomBytes(4).toString("hex")}`);
       staging = into;
       await mkdir(into);
@@ -559,6 +638,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
     };
   } catch (err) {
     if (err instanceof GatewayctlError) throw err;
+    if (isDiskFull(err)) throw await diskFullError(dir, err, needed, current);
     throw new OperationError(`sync into ${dir} failed: ${(err as Error).message}; ${keepsRunning(current)}`, {
       code: "SYNC_FAILED",
       cause: err,

@@ -3,7 +3,7 @@
  * no-op detection, dry run, retention, migration, locks, and every way a source can be unusable.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -432,14 +432,26 @@ describe("the lock", () => {
     expect(existsSync(`${dir}.lock`)).toBe(false);
   });
 
-  it("an empty lock file is held while fresh (its writer may not have written yet) and stale once old", async () => {
+  it("an empty or torn lock (a full disk, a writer killed mid-write) never blocks the next sync, not even for a moment", async () => {
     await syncRuntime({ from: src, to: dir });
     writeFileSync(`${dir}.lock`, "");
     writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
-    await expectOperationError(syncRuntime({ from: src, to: dir }), "SYNC_LOCKED");
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(`${dir}.lock`, old, old);
     expect((await syncRuntime({ from: src, to: dir })).generation).toBe(2);
+    writeFileSync(`${dir}.lock`, '{"pid": 12');
+    writeFileSync(join(src, "routes.md"), "# v3\n"); await restampBuildManifest(src);
+    expect((await syncRuntime({ from: src, to: dir })).generation).toBe(3);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it("a lock appears whole or not at all: written to a temporary file and linked; a dead writer's temporary is removed", async () => {
+    await syncRuntime({ from: src, to: dir });
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const leftover = `${dir}.lock.${dead}.deadbeef.tmp`;
+    writeFileSync(leftover, "{}");
+    writeFileSync(join(src, "routes.md"), "# v2\n"); await restampBuildManifest(src);
+    expect((await syncRuntime({ from: src, to: dir })).generation).toBe(2);
+    expect(existsSync(leftover)).toBe(false);
+    expect(readdirSync(dirname(dir)).filter((n) => n.includes(".lock"))).toEqual([]);
   });
 
   it("two syncs started together: one wins, the other reports the lock (never both)", async () => {
