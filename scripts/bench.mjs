@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: prints every figure as a ratio against a baseline measured in the same run, never as a
 // bare absolute time (absolute times are shown beside the ratio only for context).
-// Sections: startup (cold build vs node -e 0), scale (1,000 routes / 3,000 models), sync (1,000 files vs rsync -a),
+// Sections: startup (cold build vs node -e 0), scale (1,000 routes / 3,000 models), policy-errors (20,000 bad
+// routes vs 2,000), sync (1,000 files vs rsync -a),
 // sync-example (no-op sync of the example build vs rsync -a), start (gatewayctl start --runtime process vs litellm --config
 // directly), docker-start (gatewayctl start on Docker vs docker run of the same image and config; needs DOCKER_HOST and
 // scripts/build-litellm-image.sh), door (per-request latency through the front door and guard vs the same LiteLLM
@@ -220,6 +221,28 @@ try {
     report("scale", "build + proof, 1,000 routes / 3,000 models", ms, "node -e 0", nodeBaseline, {
       text: "< 1 s",
       ok: (_r, abs) => abs < 1000,
+    });
+  }
+
+  // --- policy-errors ----------------------------------------------------------------------------------
+  // error reporting must grow linearly: 20,000 bad routes in about ten times the time of 2,000
+  if (want("policy-errors")) {
+    const dir = join(work, "policy-errors");
+    mkdirSync(dir, { recursive: true });
+    const badPolicy = (n) => {
+      const routes = {};
+      for (let i = 0; i < n; i++) routes[`r${i}`] = { lane: `nolane${i}`, model: `nomodel${i}`, bogus: 1 };
+      const file = join(dir, `bad-${n}.policy.yaml`);
+      writeFileSync(file, stringify({ version: 1, backends: {}, models: {}, lanes: {}, routes }));
+      return file;
+    };
+    const small = badPolicy(2000);
+    const large = badPolicy(20000);
+    const msSmall = timeMedian(process.execPath, [CLI, "build", "--policy", small, "--out", join(dir, "out")], 3, { allowFail: true });
+    const msLarge = timeMedian(process.execPath, [CLI, "build", "--policy", large, "--out", join(dir, "out")], 3, { allowFail: true });
+    report("policy-errors", "20,000 bad routes (every problem reported)", msLarge, "2,000 bad routes", msSmall, {
+      text: "about 10× (linear)",
+      ok: (r) => r <= 12,
     });
   }
 

@@ -4,9 +4,10 @@
  * `--private` aliases. A config that is a build artifact (config.yaml beside its route map) is proven exactly as
  * sync and start prove it, modules included.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../lib/errors.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { configHasGuard, proveRoutes } from "../privacy/prove.js";
 import type { ProofReport, RouteExpectation } from "../privacy/types.js";
 import { parseLiteLLMConfig } from "./parse-config.js";
@@ -36,7 +37,8 @@ async function exists(file: string): Promise<boolean> {
 
 export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
   const { configPath } = options;
-  const text = await readFile(configPath, "utf8").catch((err: NodeJS.ErrnoException) => {
+  const text = await readTextWithin(configPath, INPUT_LIMITS.artifact, "LiteLLM config").catch((err: NodeJS.ErrnoException) => {
+    if (err instanceof InputError) throw err;
     throw new InputError(`cannot read ${configPath}: ${err.code === "ENOENT" ? "no such file" : err.message}`, {
       code: "CONFIG_UNREADABLE",
       hint: "give the path of a LiteLLM proxy config.yaml",
@@ -65,7 +67,7 @@ export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
     source = `policy ${loaded.file}`;
   } else if (await exists(besideMap)) {
     const { parseRouteMap } = await import("./route-map.js");
-    map = parseRouteMap(await readFile(besideMap, "utf8"), besideMap);
+    map = parseRouteMap(await readTextWithin(besideMap, INPUT_LIMITS.artifact, "route map"), besideMap);
     source = besideMap;
   }
   if (map) for (const e of expectationsFromRouteMap(map, source === besideMap ? ROUTE_MAP_FILE : source)) expectations.set(e.alias, e);

@@ -2,9 +2,9 @@
  * Reading a build artifact: an output directory of `gatewayctl build`, a staged sync copy, or a runtime generation.
  * `artifactFromTexts` is pure (sync validates the files it staged with it); `readArtifact` reads a directory.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../lib/errors.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { gatewayEnvName, secretOfEnvName } from "./front-door.js";
 import { parseLiteLLMConfig } from "./parse-config.js";
 import { parseRouteMap } from "./route-map.js";
@@ -76,8 +76,9 @@ export async function loadArtifact(dir: string, read: (name: string) => Promise<
 
 async function readOptional(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return await readTextWithin(file, INPUT_LIMITS.artifact, "build file");
   } catch (err) {
+    if (err instanceof InputError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
     throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { code: "ARTIFACT_UNREADABLE", cause: err, hint: "check the file's permissions" });
   }

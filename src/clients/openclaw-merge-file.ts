@@ -1,6 +1,7 @@
-import { copyFile, readFile } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import JSON5 from "json5";
 import { InputError, OperationError } from "../lib/errors.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { mergeOpenClawConfig } from "./openclaw-merge.js";
 import type { OpenClawSettings } from "./openclaw.js";
 import { writeFileAtomic } from "./write-file.js";
@@ -31,8 +32,9 @@ export async function mergeOpenClawFile(options: {
   const out = options.out ?? file;
   let text: string | undefined;
   try {
-    text = await readFile(file, "utf8");
+    text = await readTextWithin(file, INPUT_LIMITS.clientFile, "client config file");
   } catch (err) {
+    if (err instanceof InputError) throw err;
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new OperationError(`cannot read ${file}`, { code: "OPENCLAW_READ", cause: err, hint: "check the path and its permissions" });
     }

@@ -2,7 +2,7 @@
  * Loading and validating the policy file: YAML with positions → duplicate keys and credential literals →
  * schema (zod) → cross-field rules. Every problem is reported at once, each with file:line:column and a hint.
  */
-import { readFile } from "node:fs/promises";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { InputError, PolicyError, type Diagnostic } from "../lib/errors.js";
@@ -143,8 +143,9 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
   const abs = resolve(file);
   let source: string;
   try {
-    source = await readFile(abs, "utf8");
+    source = await readTextWithin(abs, INPUT_LIMITS.policy, "policy file");
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       throw new InputError(`${file}: policy file not found`, {

@@ -4,9 +4,10 @@
  * Values are returned to be passed as environment only; every one is registered for redaction at once.
  * No message ever contains a value.
  */
-import { stat, readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { Policy } from "../policy/schema.js";
 import { InputError, OperationError } from "../lib/errors.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { registerSecrets } from "../lib/output.js";
 import { expandPath } from "./paths.js";
 
@@ -153,7 +154,7 @@ async function readEnvFile(policy: Policy, policyDir: string): Promise<{ file: s
       { code: "SECRETS_FILE_PERMISSIONS", hint: `chmod 600 ${file}` },
     );
   }
-  const values = parseDotenv(await readFile(file, "utf8"));
+  const values = parseDotenv(await readTextWithin(file, INPUT_LIMITS.secrets, "secrets file"));
   return { file, values };
 }
 

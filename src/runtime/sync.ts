@@ -5,11 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, parse, resolve, sep } from "node:path";
 import { GatewayctlError, InputError, OperationError } from "../lib/errors.js";
 import { GATEWAYCTL_VERSION } from "../lib/version.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
 import { BUILD_MANIFEST_FILE, CONFIG_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
 import { buildManifestProblems } from "../artifact/build-manifest.js";
 import { runtimePaths } from "./paths.js";
@@ -580,7 +581,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
       try {
         copied = await copySource(from, into, fileList, { timeoutMs, entries });
         await keepDirectoryModes(into, entries);
-        problems = await snapshotProblems(from, entries, copied, (name) => readFile(join(into, name), "utf8"), { timeoutMs, ...scanner, current });
+        problems = await snapshotProblems(from, entries, copied, (name) => readTextWithin(join(into, name), INPUT_LIMITS.artifact, "build manifest"), { timeoutMs, ...scanner, current });
       } catch (err) {
         throw retryableOr(err, from, current);
       }
@@ -606,7 +607,7 @@ export async function syncRuntime(opts: SyncOptions): Promise<SyncReport> {
 
     const present = new Set(files.map((f) => f.path));
     const stagedDir = read.into;
-    await validateStaged(async (name) => (present.has(name) ? readFile(join(stagedDir, name), "utf8") : undefined), { from, current, validators });
+    await validateStaged(async (name) => (present.has(name) ? readTextWithin(join(stagedDir, name), INPUT_LIMITS.artifact, "build file") : undefined), { from, current, validators });
 
     const n = (state.generations[state.generations.length - 1] ?? 0) + 1;
     const next: Manifest = {
