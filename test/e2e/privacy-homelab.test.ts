@@ -6,7 +6,7 @@
  * restarted once, on a hand-edited config; test order matters.
  */
 import { execa } from "execa";
-import { chmod, cp, readFile, realpath, writeFile } from "node:fs/promises";
+import { chmod, cp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parse, stringify } from "yaml";
@@ -304,8 +304,19 @@ describe("a homelab gateway on the real LiteLLM", () => {
       await writeFile(configFile, stringify(config));
     }, 240_000);
 
-    it("start refuses to sync it and keeps the gateway on the last known-good generation", async () => {
+    it("start refuses to sync it (it is no longer the build its manifest lists) and keeps the gateway on the last known-good generation", async () => {
       const r = await runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", edited, "--timeout", "180"], { env, timeout: 240_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain("is not one gatewayctl build: config.yaml is not the file build-manifest.json lists");
+      expect(r.stderr).toMatch(/starting on last known-good generation \d+/);
+      expect(await readFile(join(dir, "runtime", "config.yaml"), "utf8")).not.toContain("default_fallbacks");
+    }, 240_000);
+
+    it("with its build manifest removed too, the proof still refuses it: the guard is not loaded", async () => {
+      const bare = join(dir, "edited-no-manifest");
+      await cp(edited, bare, { recursive: true });
+      await rm(join(bare, "build-manifest.json"));
+      const r = await runCli(["start", "--runtime", "process", "--policy", policyFile, "--from", bare, "--timeout", "180"], { env, timeout: 240_000 });
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain("does not load the privacy guard");
       expect(r.stderr).toMatch(/starting on last known-good generation \d+/);

@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { CLI, runCli, tempDir, type CliResult } from "../support/cli.js";
 import { freePort, portOpen } from "../support/net.js";
 import { requireLitellm } from "../support/litellm.js";
+import { restampBuildManifest } from "../fixtures/sync/setup.js";
 
 const MASTER_KEY = "sk-failures-master-5c8e0a7d";
 const OPENAI_KEY = "sk-failures-openai-77aa19f0";
@@ -221,6 +222,8 @@ describe("start fails clearly when LiteLLM does not come up", () => {
     const guard = join(tmp.dir, "generated", "gatewayctl_guard.py");
     const original = await readFile(guard, "utf8");
     await appendFile(guard, '\nraise RuntimeError("guard broken on purpose by the test")\n');
+    // a build whose own guard is broken (its manifest lists the broken file), not a build edited afterwards
+    await restampBuildManifest(join(tmp.dir, "generated"));
     try {
       const r = await start();
       expect(r.exitCode).toBe(1);
@@ -233,6 +236,7 @@ describe("start fails clearly when LiteLLM does not come up", () => {
       expect(await processesWith(join(runtimeDir, "config.yaml"))).toEqual([]);
     } finally {
       await writeFile(guard, original);
+      await restampBuildManifest(join(tmp.dir, "generated"));
     }
   });
 
