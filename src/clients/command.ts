@@ -51,6 +51,8 @@ export function parseClientsFlags(client: string, flags: Record<string, unknown>
 /** Native names for a client's extra files when written beside --out. */
 const EXTRA_FILE_NAMES: Record<string, string> = {
   "clients/aider.model.metadata.json": ".aider.model.metadata.json",
+  "clients/aider.model.settings.yml": ".aider.model.settings.yml",
+  "clients/aider.private.conf.yml": ".aider.private.conf.yml",
 };
 
 export async function runClients(options: ClientsOptions): Promise<void> {
