@@ -92,6 +92,7 @@ export async function runClients(options: ClientsOptions): Promise<void> {
   const warnings: string[] = [];
   const written: string[] = [];
   let changes: string[] = [];
+  let backup: { backup?: string; original?: string; unchanged: boolean } | undefined;
 
   if (options.client === "openclaw" && (options.merge || options.out)) {
     const stateDir = openClawStateDir();
@@ -110,13 +111,26 @@ export async function runClients(options: ClientsOptions): Promise<void> {
       out: options.out ? resolve(options.out) : undefined,
       settings: openClawSettings(view, baseUrl, clientView(compiled.routeMap, OPENCLAW_PRIVATE_CLIENT)),
     });
-    changes = merged.changes;
+    changes = merged.unchanged ? [] : merged.changes;
     warnings.unshift(...merged.warnings);
-    written.push(merged.out);
+    if (!merged.unchanged) written.push(merged.out);
+    backup = { ...(merged.backup ? { backup: merged.backup } : {}), ...(merged.original ? { original: merged.original } : {}), unchanged: merged.unchanged };
     if (!options.json) {
-      stderr(`${merged.created ? "created" : "merged into"} ${merged.out}${merged.backup ? ` (previous file: ${merged.backup})` : ""}`);
+      if (merged.unchanged) {
+        stderr(`${merged.out} already holds these settings: nothing written, no backup made`);
+      } else if (merged.created) {
+        stderr(`created ${merged.out} (there was no previous file, so no backup)`);
+      } else {
+        const kept =
+          merged.backup === merged.original
+            ? `your file as it was: ${merged.backup}`
+            : merged.backup
+              ? `your file before this merge: ${merged.backup}; before gatewayctl's first merge: ${merged.original}`
+              : "written to --out; your file was not touched";
+        stderr(`merged into ${merged.out} (${kept})`);
+      }
       for (const c of changes) stderr(`  ${c}`);
-      stderr("  every other setting was kept; comments of the previous file were not (JSON5 parsing drops them)");
+      if (!merged.unchanged && !merged.created) stderr("  every other setting was kept; comments of the previous file were not (JSON5 parsing drops them)");
     }
   } else if (options.out) {
     const out = resolve(options.out);
@@ -142,6 +156,7 @@ export async function runClients(options: ClientsOptions): Promise<void> {
       baseUrl,
       written,
       changes,
+      ...(backup ? { merge: backup } : {}),
       warnings,
       usage: render.usage,
       files: options.merge || options.out ? undefined : render.files,
