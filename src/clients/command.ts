@@ -22,6 +22,8 @@ export interface ClientsOptions {
   baseUrl?: string;
   /** the policy client whose key and aliases the config uses (default: POLICY_CLIENT_FOR) */
   policyClient?: string;
+  /** openclaw only: report whether Docker and the sandbox image are reachable (true, or the openclaw.json to check) */
+  check?: boolean | string;
   json: boolean;
 }
 
@@ -32,6 +34,7 @@ const OptionsSchema = z.strictObject({
   merge: z.string().min(1).optional(),
   baseUrl: z.string().min(1).optional(),
   policyClient: z.string().min(1).optional(),
+  check: z.union([z.boolean(), z.string().min(1)]).optional(),
   json: z.boolean(),
 });
 
@@ -56,6 +59,18 @@ const EXTRA_FILE_NAMES: Record<string, string> = {
 };
 
 export async function runClients(options: ClientsOptions): Promise<void> {
+  if (options.check !== undefined) {
+    if (options.client !== "openclaw") {
+      throw new InputError("--check works only for openclaw", { code: "CLIENTS_OPTIONS", hint: "gatewayctl clients openclaw --check [~/.openclaw/openclaw.json]" });
+    }
+    const { checkOpenClaw, renderOpenClawCheck } = await import("./openclaw-check.js");
+    const file = typeof options.check === "string" ? resolve(options.check) : options.merge ? resolve(options.merge) : undefined;
+    const report = await checkOpenClaw(file ? { file } : {});
+    if (options.json) printJson(report);
+    else for (const line of renderOpenClawCheck(report)) stdout(line);
+    if (report.blocked.length > 0) process.exitCode = 1;
+    return;
+  }
   if (options.merge && options.client !== "openclaw") {
     throw new InputError(`--merge works only for openclaw`, {
       code: "CLIENTS_OPTIONS",
@@ -98,9 +113,10 @@ export async function runClients(options: ClientsOptions): Promise<void> {
     const stateDir = openClawStateDir();
     for (const s of await findStaleAgentModels(stateDir, baseUrl)) {
       warnings.push(
-        `${s.file} holds a copy of the litellm provider with baseUrl ${s.baseUrl}; OpenClaw lets that copy win over ` +
-          `openclaw.json, so agent "${s.agentId}" would keep using it. Fix: remove "litellm" from "providers" in that ` +
-          `file (OpenClaw recreates it from openclaw.json), or set its baseUrl to ${baseUrl}.`,
+        `${s.file} holds a copy of the litellm provider with baseUrl ${s.baseUrl}. OpenClaw's docs say a non-empty baseUrl ` +
+          `there wins over openclaw.json; OpenClaw 2026.9.6 did not use it in gatewayctl's tests (the turn went to ` +
+          `openclaw.json's baseUrl), older releases did. If agent "${s.agentId}" still calls ${s.baseUrl}, remove that ` +
+          `provider from the file's "providers".`,
       );
     }
   }

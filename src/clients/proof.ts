@@ -204,6 +204,7 @@ const openclaw: Extractor = (file, map) => {
   const defaults = isObj(agents.defaults) ? agents.defaults : {};
   addModel("agents.defaults.model", defaults.model);
   for (const key of OPENCLAW_SHARED_SLOTS) addModel(`agents.defaults.${key}`, defaults[key], shared);
+  if (isObj(defaults.subagents)) addModel("agents.defaults.subagents.model", defaults.subagents.model, shared);
   if (isObj(defaults.mediaModels)) for (const [k, v] of Object.entries(defaults.mediaModels)) addModel(`agents.defaults.mediaModels.${k}`, v, shared);
   for (const [id, entry] of Object.entries(entries)) {
     if (!isObj(entry)) continue;
@@ -214,6 +215,16 @@ const openclaw: Extractor = (file, map) => {
     add(`${prefix}.decisionModel`, entry.decisionModel, mustBeLocal);
     const allow = isObj(entry.modelPolicy) && Array.isArray(entry.modelPolicy.allow) ? entry.modelPolicy.allow : [];
     allow.forEach((a, i) => add(`${prefix}.modelPolicy.allow[${i}]`, a, mustBeLocal));
+    if (isObj(entry.subagents)) addModel(`${prefix}.subagents.model`, entry.subagents.model, mustBeLocal);
+    if (isObj(entry.heartbeat)) addModel(`${prefix}.heartbeat.model`, entry.heartbeat.model, mustBeLocal);
+    if (isObj(entry.tts)) addModel(`${prefix}.tts.summaryModel`, entry.tts.summaryModel, mustBeLocal);
+    if (mustBeLocal) {
+      // memory search embeds the agent's memory files; with no provider set OpenClaw uses OpenAI's embeddings
+      const search = isObj(entry.memory) && isObj(entry.memory.search) ? entry.memory.search : undefined;
+      if (search?.enabled !== false && search?.provider !== "local" && search?.provider !== "ollama") {
+        slots.push({ file: file.path, slot: `${prefix}.memory.search`, value: `memory search with ${str(search?.provider) ?? "the default (OpenAI) embeddings"}`, keySecret: CLIENT_KEY_ENV, mustBeLocal });
+      }
+    }
   }
   return slots;
 };

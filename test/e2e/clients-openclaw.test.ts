@@ -117,7 +117,8 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
     const r = await runCli(["clients", "openclaw", "--policy", policy, "--merge", user], { env: { OPENCLAW_STATE_DIR: state } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`warning: ${stale} holds a copy of the litellm provider with baseUrl http://nas.lan:4000/v1`);
-    expect(r.stderr).toMatch(/remove "litellm" from "providers"/);
+    expect(r.stderr).toContain("OpenClaw 2026.9.6 did not use it in gatewayctl's tests");
+    expect(r.stderr).toMatch(/remove that provider from the file's "providers"/);
     expect(r.stderr).not.toContain(current);
   });
 

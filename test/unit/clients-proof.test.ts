@@ -107,12 +107,18 @@ describe("the client proof refuses", () => {
     json.agents.entries.private.model.fallbacks = ["litellm/general-smart"];
     json.agents.defaults.imageModel = "litellm/general-smart";
     json.agents.entries.private.utilityModel = "anthropic/claude-haiku";
+    json.agents.entries.private.subagents.model = "litellm/coding";
+    delete json.agents.entries.private.memory;
     const leaky = edit(files, "clients/openclaw.json", () => JSON.stringify(json));
-    expect(proveClientFiles(map, leaky).problems.map((p) => p.slot).sort()).toEqual([
+    const problems = proveClientFiles(map, leaky).problems;
+    expect(problems.map((p) => p.slot).sort()).toEqual([
       "agents.defaults.imageModel",
+      "agents.entries.private.memory.search",
       "agents.entries.private.model.fallbacks[0]",
+      "agents.entries.private.subagents.model",
       "agents.entries.private.utilityModel",
     ]);
+    expect(problems.find((p) => p.slot.endsWith("memory.search"))?.message).toContain("the default (OpenAI) embeddings does not go through the gateway");
   });
 
   it("a slot naming an alias the file's key may not use, or sent with a key no client has", () => {

@@ -69,16 +69,18 @@ describe("client configs", () => {
     expect(byId.coding?.maxTokens).toBeUndefined();
   });
 
-  it("openclaw: default agent on routine-router; the private agent only on local-only aliases, sandboxed, exec denied", () => {
+  it("openclaw: default agent on routine-router; the private agent only on local-only aliases, no command/file/network tools, no sandbox needed", () => {
     const s = openClawSettings(map, "http://x/v1");
     expect(s.agents.defaults?.model).toEqual({ primary: "litellm/routine-router", fallbacks: [] });
     const priv = s.agents.entries?.private;
     expect(priv?.model).toEqual({ primary: "litellm/secure-core", fallbacks: [] });
     expect(priv?.modelPolicy.allow).toEqual(["litellm/secure-core", "litellm/private-coder"]);
     expect(priv?.utilityModel).toBe("litellm/secure-core");
-    expect(priv?.sandbox.mode).toBe("all");
-    expect(priv?.tools.deny).toContain("exec");
-    expect(priv?.tools.deny).toContain("group:web");
+    expect(priv?.sandbox.mode).toBe("off");
+    expect(priv?.tools.profile).toBe("minimal");
+    for (const g of ["group:runtime", "group:fs", "group:web", "group:memory", "group:messaging"]) expect(priv?.tools.deny).toContain(g);
+    expect(priv?.memory).toEqual({ search: { enabled: false } });
+    expect(priv?.subagents).toEqual({ model: "litellm/secure-core", allowAgents: [] });
     // image/pdf/voice/media models serve every agent: left unset
     expect(Object.keys(s.agents.defaults ?? {})).toEqual(["model", "systemAgent", "heartbeat"]);
     // two agents: ownership stated, main owns the ambient surfaces
