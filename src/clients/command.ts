@@ -56,6 +56,7 @@ const EXTRA_FILE_NAMES: Record<string, string> = {
   "clients/aider.model.metadata.json": ".aider.model.metadata.json",
   "clients/aider.model.settings.yml": ".aider.model.settings.yml",
   "clients/aider.private.conf.yml": ".aider.private.conf.yml",
+  "clients/codex.private.config.toml": "private.config.toml",
 };
 
 export async function runClients(options: ClientsOptions): Promise<void> {

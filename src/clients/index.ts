@@ -12,7 +12,7 @@ import { openWebUiChoices, renderOpenWebUiFile } from "./open-webui.js";
 import { OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PRIVATE_CLIENT, openClawSettings, renderOpenClawFile } from "./openclaw.js";
 import { clientView, codingRoute, localOnlyRoutes, privateRoute } from "./routes.js";
 import { renderLlmFile } from "./llm.js";
-import { codexConfig, renderCodexFile } from "./codex.js";
+import { codexConfig, renderCodexFile, renderCodexPrivateFile } from "./codex.js";
 import { claudeCodeSettings, renderClaudeCodeFile } from "./claude-code.js";
 import { opencodeConfig, renderOpencodeFile } from "./opencode.js";
 
@@ -156,16 +156,21 @@ export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: str
     case "codex": {
       const conf = codexConfig(routeMap, baseUrl);
       const priv = privateRoute(routeMap);
+      const privateFile = renderCodexPrivateFile(routeMap, baseUrl);
       return {
         client,
-        files: [{ path: "clients/codex.toml", content: renderCodexFile(routeMap, baseUrl) }],
+        files: [
+          { path: "clients/codex.toml", content: renderCodexFile(routeMap, baseUrl) },
+          ...(privateFile ? [{ path: "clients/codex.private.config.toml", content: privateFile }] : []),
+        ],
         usage: [
           {
             client,
             file: "clients/codex.toml",
             aliases: conf ? [...new Set([String(conf.model), String(conf.review_model)])] : [],
-            note: priv ? `review_model ${priv.alias}; profile private: ${priv.alias}` : undefined,
+            note: priv ? `review_model ${priv.alias}` : undefined,
           },
+          ...(privateFile && priv ? [{ client, file: "clients/codex.private.config.toml", aliases: [priv.alias], note: "private profile: model and review_model" }] : []),
         ],
       };
     }

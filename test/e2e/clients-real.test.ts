@@ -15,7 +15,7 @@ import { runCli, tempDir } from "../support/cli.js";
 import { requireLitellm } from "../support/litellm.js";
 import { freePort } from "../support/net.js";
 import { startRecordingCloud, startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
-import { AIDER_BIN, CLIENTS_NODE_MODULES, CN_BIN, LLM_BIN, OPENAI_PYTHON, requireClients } from "../support/clients.js";
+import { AIDER_BIN, CLAUDE_BIN, CLIENTS_NODE_MODULES, CN_BIN, CODEX_BIN, LLM_BIN, OPENAI_PYTHON, OPENCODE_BIN, requireClients } from "../support/clients.js";
 
 const KEYS = {
   LITELLM_MASTER_KEY: "sk-master-clients-real-0000000000",
@@ -23,6 +23,9 @@ const KEYS = {
   SCRIPTS_KEY: "sk-scripts-clients-real-0000000000",
   LLM_KEY: "sk-llm-clients-real-000000000000000",
   CONTINUE_KEY: "sk-continue-clients-real-000000000",
+  CODEX_KEY: "sk-codex-clients-real-0000000000000",
+  CLAUDE_KEY: "sk-claude-clients-real-000000000000",
+  OPENCODE_KEY: "sk-opencode-clients-real-000000000",
   CLOUD_API_KEY: "sk-cloud-clients-real-000000000000",
 };
 const PRIVATE_MARK = "PRIVATE-LEDGER-7f3a9c";
@@ -80,6 +83,9 @@ beforeAll(async () => {
         scripts: { key: { secret: "SCRIPTS_KEY" }, routes: ["coding", "secure-core"] },
         llm: { key: { secret: "LLM_KEY" }, routes: ["secure-core", "web-model"] },
         continue: { key: { secret: "CONTINUE_KEY" }, lanes: ["private", "coding"] },
+        codex: { key: { secret: "CODEX_KEY" }, lanes: ["private", "coding"] },
+        "claude-code": { key: { secret: "CLAUDE_KEY" }, lanes: ["private", "coding"] },
+        opencode: { key: { secret: "OPENCODE_KEY" }, lanes: ["private", "coding"] },
       },
     }),
   );
@@ -172,6 +178,74 @@ describe("real clients configured only from gatewayctl's files", () => {
     expect(r.stdout).toContain("hello from the local model");
     expect(JSON.stringify(ollama.modelCalls().map((c) => c.body))).toContain(PRIVATE_MARK);
     expect(cloudBodies()).not.toContain(PRIVATE_MARK);
+  });
+});
+
+describe("Codex CLI, Claude Code and opencode with their generated files", () => {
+  const localSaw = (mark: string): boolean => JSON.stringify(ollama.modelCalls().map((c) => c.body)).includes(mark);
+
+  it("codex exec with the generated config.toml (Responses API), and --profile private: answered by the local model", async () => {
+    const home = join(dir, "codex-home");
+    await mkdir(home, { recursive: true });
+    await copyFile(join(clientsDir, "codex.toml"), join(home, "config.toml"));
+    await copyFile(join(clientsDir, "codex.private.config.toml"), join(home, "private.config.toml"));
+    for (const [args, mark] of [[[], "MARK-CODEX-1"], [["--profile", "private"], "MARK-CODEX-2"]] as const) {
+      ollama.clear();
+      cloud.clear();
+      const r = await execa(CODEX_BIN, ["exec", "--skip-git-repo-check", ...args, `hi from codex ${mark}`], {
+        cwd: home,
+        env: cleanEnv({ HOME: home, CODEX_HOME: home, CODEX_KEY: KEYS.CODEX_KEY }),
+        extendEnv: false,
+        reject: false,
+        timeout: 120_000,
+        input: "",
+      });
+      expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain("hello from the local model");
+      expect(r.stderr, "codex ignored a generated setting").not.toContain("unrecognized configuration setting");
+      expect(localSaw(mark)).toBe(true);
+      expect(cloudBodies()).not.toContain(mark);
+    }
+  });
+
+  it("claude -p with the generated private settings (Anthropic /v1/messages through the gateway): answered by the local model", async () => {
+    const home = join(dir, "claude-home");
+    await mkdir(join(home, "proj"), { recursive: true });
+    ollama.clear();
+    cloud.clear();
+    const r = await execa(CLAUDE_BIN, ["-p", "hi from claude MARK-CLAUDE-1", "--settings", join(clientsDir, "claude-code.private.settings.json")], {
+      cwd: join(home, "proj"),
+      env: cleanEnv({ HOME: home, CLAUDE_KEY: KEYS.CLAUDE_KEY }),
+      extendEnv: false,
+      reject: false,
+      timeout: 120_000,
+      input: "",
+    });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain("hello from the local model");
+    expect(localSaw("MARK-CLAUDE-1")).toBe(true);
+    expect(cloudBodies()).not.toContain("MARK-CLAUDE-1");
+  });
+
+  it("opencode run with the generated private opencode.json: answered by the local model", async () => {
+    const home = join(dir, "opencode-home");
+    await mkdir(join(home, "proj"), { recursive: true });
+    await copyFile(join(clientsDir, "opencode.private.json"), join(home, "proj", "opencode.json"));
+    ollama.clear();
+    cloud.clear();
+    const r = await execa(OPENCODE_BIN, ["run", "hi from opencode MARK-OPENCODE-1"], {
+      cwd: join(home, "proj"),
+      env: cleanEnv({ HOME: home, OPENCODE_KEY: KEYS.OPENCODE_KEY }),
+      extendEnv: false,
+      reject: false,
+      timeout: 150_000,
+      input: "",
+    });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain("hello from the local model");
+    expect(`${r.stdout}\n${r.stderr}`).toContain("secure-core");
+    expect(localSaw("MARK-OPENCODE-1")).toBe(true);
+    expect(cloudBodies()).not.toContain("MARK-OPENCODE-1");
   });
 });
 

@@ -68,7 +68,8 @@ describe("the client proof on what build writes", () => {
     expect(slots.find((s) => s.slot === "agents.defaults.model.primary")?.keySecret).toBe("OPENCLAW_KEY");
     expect(at("clients/continue.private.yaml")).toEqual(expect.arrayContaining(["models[0] (chat)=secure-core", "models[1] (autocomplete)=private-coder", "models[1] (summarize)=private-coder"]));
     expect(at("clients/claude-code.private.settings.json")).toEqual(expect.arrayContaining(["env.ANTHROPIC_MODEL=secure-core", "env.ANTHROPIC_DEFAULT_HAIKU_MODEL=secure-core"]));
-    expect(at("clients/codex.toml")).toEqual(["model=coding", "review_model=secure-core", "profiles.private.model=secure-core", "profiles.private.review_model=secure-core"]);
+    expect(at("clients/codex.toml")).toEqual(["model=coding", "review_model=secure-core"]);
+    expect(at("clients/codex.private.config.toml")).toEqual(["model=secure-core", "review_model=secure-core"]);
     expect(at("clients/llm.extra-openai-models.yaml")).toEqual(["[0].model_name=secure-core", "[1].model_name=routine-router"]);
   });
 });

@@ -33,6 +33,7 @@ describe("client configs", () => {
       "clients/aider.private.conf.yml",
       "clients/claude-code.private.settings.json",
       "clients/claude-code.settings.json",
+      "clients/codex.private.config.toml",
       "clients/codex.toml",
       "clients/continue.private.yaml",
       "clients/continue.yaml",
