@@ -29,6 +29,9 @@ bash scripts/build-litellm-image.sh
 echo "==> OpenClaw on Node 24 in .tools/openclaw"
 bash scripts/setup-openclaw.sh
 
+echo "==> the other real clients (aider, llm, the OpenAI SDKs, Continue's cn) in .tools-clients"
+bash scripts/setup-clients.sh
+
 echo "==> npm packages"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 

@@ -22,6 +22,8 @@ export interface ClientsOptions {
   baseUrl?: string;
   /** the policy client whose key and aliases the config uses (default: POLICY_CLIENT_FOR) */
   policyClient?: string;
+  /** openclaw only: report whether Docker and the sandbox image are reachable (true, or the openclaw.json to check) */
+  check?: boolean | string;
   json: boolean;
 }
 
@@ -32,6 +34,7 @@ const OptionsSchema = z.strictObject({
   merge: z.string().min(1).optional(),
   baseUrl: z.string().min(1).optional(),
   policyClient: z.string().min(1).optional(),
+  check: z.union([z.boolean(), z.string().min(1)]).optional(),
   json: z.boolean(),
 });
 
@@ -51,9 +54,24 @@ export function parseClientsFlags(client: string, flags: Record<string, unknown>
 /** Native names for a client's extra files when written beside --out. */
 const EXTRA_FILE_NAMES: Record<string, string> = {
   "clients/aider.model.metadata.json": ".aider.model.metadata.json",
+  "clients/aider.model.settings.yml": ".aider.model.settings.yml",
+  "clients/aider.private.conf.yml": ".aider.private.conf.yml",
+  "clients/codex.private.config.toml": "private.config.toml",
 };
 
 export async function runClients(options: ClientsOptions): Promise<void> {
+  if (options.check !== undefined) {
+    if (options.client !== "openclaw") {
+      throw new InputError("--check works only for openclaw", { code: "CLIENTS_OPTIONS", hint: "gatewayctl clients openclaw --check [~/.openclaw/openclaw.json]" });
+    }
+    const { checkOpenClaw, renderOpenClawCheck } = await import("./openclaw-check.js");
+    const file = typeof options.check === "string" ? resolve(options.check) : options.merge ? resolve(options.merge) : undefined;
+    const report = await checkOpenClaw(file ? { file } : {});
+    if (options.json) printJson(report);
+    else for (const line of renderOpenClawCheck(report)) stdout(line);
+    if (report.blocked.length > 0) process.exitCode = 1;
+    return;
+  }
   if (options.merge && options.client !== "openclaw") {
     throw new InputError(`--merge works only for openclaw`, {
       code: "CLIENTS_OPTIONS",
@@ -90,14 +108,16 @@ export async function runClients(options: ClientsOptions): Promise<void> {
   const warnings: string[] = [];
   const written: string[] = [];
   let changes: string[] = [];
+  let backup: { backup?: string; original?: string; unchanged: boolean } | undefined;
 
   if (options.client === "openclaw" && (options.merge || options.out)) {
     const stateDir = openClawStateDir();
     for (const s of await findStaleAgentModels(stateDir, baseUrl)) {
       warnings.push(
-        `${s.file} holds a copy of the litellm provider with baseUrl ${s.baseUrl}; OpenClaw lets that copy win over ` +
-          `openclaw.json, so agent "${s.agentId}" would keep using it. Fix: remove "litellm" from "providers" in that ` +
-          `file (OpenClaw recreates it from openclaw.json), or set its baseUrl to ${baseUrl}.`,
+        `${s.file} holds a copy of the litellm provider with baseUrl ${s.baseUrl}. OpenClaw's docs say a non-empty baseUrl ` +
+          `there wins over openclaw.json; OpenClaw 2026.9.6 did not use it in gatewayctl's tests (the turn went to ` +
+          `openclaw.json's baseUrl), older releases did. If agent "${s.agentId}" still calls ${s.baseUrl}, remove that ` +
+          `provider from the file's "providers".`,
       );
     }
   }
@@ -108,13 +128,26 @@ export async function runClients(options: ClientsOptions): Promise<void> {
       out: options.out ? resolve(options.out) : undefined,
       settings: openClawSettings(view, baseUrl, clientView(compiled.routeMap, OPENCLAW_PRIVATE_CLIENT)),
     });
-    changes = merged.changes;
+    changes = merged.unchanged ? [] : merged.changes;
     warnings.unshift(...merged.warnings);
-    written.push(merged.out);
+    if (!merged.unchanged) written.push(merged.out);
+    backup = { ...(merged.backup ? { backup: merged.backup } : {}), ...(merged.original ? { original: merged.original } : {}), unchanged: merged.unchanged };
     if (!options.json) {
-      stderr(`${merged.created ? "created" : "merged into"} ${merged.out}${merged.backup ? ` (previous file: ${merged.backup})` : ""}`);
+      if (merged.unchanged) {
+        stderr(`${merged.out} already holds these settings: nothing written, no backup made`);
+      } else if (merged.created) {
+        stderr(`created ${merged.out} (there was no previous file, so no backup)`);
+      } else {
+        const kept =
+          merged.backup === merged.original
+            ? `your file as it was: ${merged.backup}`
+            : merged.backup
+              ? `your file before this merge: ${merged.backup}; before gatewayctl's first merge: ${merged.original}`
+              : "written to --out; your file was not touched";
+        stderr(`merged into ${merged.out} (${kept})`);
+      }
       for (const c of changes) stderr(`  ${c}`);
-      stderr("  every other setting was kept; comments of the previous file were not (JSON5 parsing drops them)");
+      if (!merged.unchanged && !merged.created) stderr("  every other setting was kept; comments of the previous file were not (JSON5 parsing drops them)");
     }
   } else if (options.out) {
     const out = resolve(options.out);
@@ -140,6 +173,7 @@ export async function runClients(options: ClientsOptions): Promise<void> {
       baseUrl,
       written,
       changes,
+      ...(backup ? { merge: backup } : {}),
       warnings,
       usage: render.usage,
       files: options.merge || options.out ? undefined : render.files,

@@ -4,13 +4,17 @@
  */
 import type { GeneratedFile } from "../compile/types.js";
 import type { RouteMap } from "../artifact/types.js";
-import { renderAiderConfFile, renderAiderMetadataFile, aiderConfig } from "./aider.js";
-import { renderContinueFile } from "./continue.js";
+import { renderAiderConfFile, renderAiderMetadataFile, renderAiderPrivateFile, renderAiderSettingsFile, aiderConfig, aiderPrivateConfig } from "./aider.js";
+import { continueAutocompleteRoute, renderContinueFile, renderContinuePrivateFile } from "./continue.js";
 import { renderEnvFile } from "./env-sh.js";
 import { clientBaseUrl } from "../artifact/gateway.js";
 import { openWebUiChoices, renderOpenWebUiFile } from "./open-webui.js";
 import { OPENCLAW_PRIVATE_AGENT_ID, OPENCLAW_PRIVATE_CLIENT, openClawSettings, renderOpenClawFile } from "./openclaw.js";
-import { clientView, codingRoute } from "./routes.js";
+import { clientView, codingRoute, localOnlyRoutes, privateRoute } from "./routes.js";
+import { renderLlmFile } from "./llm.js";
+import { codexConfig, renderCodexFile, renderCodexPrivateFile } from "./codex.js";
+import { claudeCodeSettings, renderClaudeCodeFile } from "./claude-code.js";
+import { opencodeConfig, renderOpencodeFile } from "./opencode.js";
 
 export { normaliseBaseUrl } from "./gateway-url.js";
 export { CLIENT_KEY_ENV } from "./routes.js";
@@ -40,6 +44,10 @@ export const CLIENT_DESTINATIONS: Record<ClientName, string> = {
   "open-webui": "the Open WebUI container's --env-file",
   aider: "<repo>/.aider.conf.yml (and .aider.model.metadata.json beside it)",
   env: "source it in your shell: . ./env.sh",
+  llm: '"$(dirname "$(llm logs path)")/extra-openai-models.yaml"',
+  codex: "~/.codex/config.toml",
+  "claude-code": "~/.claude/settings.json or <project>/.claude/settings.json",
+  opencode: "<project>/opencode.json or ~/.config/opencode/opencode.json",
 };
 
 /**
@@ -52,6 +60,10 @@ export const POLICY_CLIENT_FOR: Record<ClientName, string> = {
   "open-webui": "open-webui",
   aider: "aider",
   env: "scripts",
+  llm: "llm",
+  codex: "codex",
+  "claude-code": "claude-code",
+  opencode: "opencode",
 };
 
 /** Pure: the files of one client, paths under `clients/`, naming only the aliases of its policy client and its own key. */
@@ -74,17 +86,19 @@ export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: str
       };
     }
     case "continue": {
-      const coding = codingRoute(routeMap);
+      const auto = continueAutocompleteRoute(routeMap);
+      const privateFile = renderContinuePrivateFile(routeMap, baseUrl);
       return {
         client,
-        files: [{ path: "clients/continue.yaml", content: renderContinueFile(routeMap, baseUrl) }],
+        files: [
+          { path: "clients/continue.yaml", content: renderContinueFile(routeMap, baseUrl) },
+          ...(privateFile ? [{ path: "clients/continue.private.yaml", content: privateFile }] : []),
+        ],
         usage: [
-          {
-            client,
-            file: "clients/continue.yaml",
-            aliases: all,
-            note: coding ? `autocomplete: ${coding.alias}` : undefined,
-          },
+          { client, file: "clients/continue.yaml", aliases: all, note: auto ? `autocomplete: ${auto.alias}` : undefined },
+          ...(privateFile
+            ? [{ client, file: "clients/continue.private.yaml", aliases: localOnlyRoutes(routeMap).map((r) => r.alias), note: "private preset: every role local-only" }]
+            : []),
         ],
       };
     }
@@ -106,19 +120,24 @@ export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: str
     }
     case "aider": {
       const conf = aiderConfig(routeMap, baseUrl);
+      const privateFile = renderAiderPrivateFile(routeMap, baseUrl);
+      const priv = aiderPrivateConfig(routeMap, baseUrl) ? privateRoute(routeMap) : undefined;
       return {
         client,
         files: [
           { path: "clients/aider.conf.yml", content: renderAiderConfFile(routeMap, baseUrl) },
           { path: "clients/aider.model.metadata.json", content: renderAiderMetadataFile(routeMap) },
+          { path: "clients/aider.model.settings.yml", content: renderAiderSettingsFile(routeMap) },
+          ...(privateFile ? [{ path: "clients/aider.private.conf.yml", content: privateFile }] : []),
         ],
         usage: [
           {
             client,
             file: "clients/aider.conf.yml",
             aliases: conf ? [codingRoute(routeMap)?.alias ?? ""].filter((a) => a !== "") : [],
-            note: "model, weak model and editor model",
+            note: "main model; weak and editor models follow --model",
           },
+          ...(priv ? [{ client, file: "clients/aider.private.conf.yml", aliases: [priv.alias], note: "private preset: model, weak model and editor model" }] : []),
         ],
       };
     }
@@ -128,6 +147,57 @@ export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: str
         files: [{ path: "clients/env.sh", content: renderEnvFile(routeMap, baseUrl) }],
         usage: [{ client, file: "clients/env.sh", aliases: [], note: "OPENAI_BASE_URL/OPENAI_API_KEY; any alias as model" }],
       };
+    case "llm":
+      return {
+        client,
+        files: [{ path: "clients/llm.extra-openai-models.yaml", content: renderLlmFile(routeMap, baseUrl) }],
+        usage: [{ client, file: "clients/llm.extra-openai-models.yaml", aliases: all, note: "llm -m gateway/<alias>" }],
+      };
+    case "codex": {
+      const conf = codexConfig(routeMap, baseUrl);
+      const priv = privateRoute(routeMap);
+      const privateFile = renderCodexPrivateFile(routeMap, baseUrl);
+      return {
+        client,
+        files: [
+          { path: "clients/codex.toml", content: renderCodexFile(routeMap, baseUrl) },
+          ...(privateFile ? [{ path: "clients/codex.private.config.toml", content: privateFile }] : []),
+        ],
+        usage: [
+          {
+            client,
+            file: "clients/codex.toml",
+            aliases: conf ? [...new Set([String(conf.model), String(conf.review_model)])] : [],
+            note: priv ? `review_model ${priv.alias}` : undefined,
+          },
+          ...(privateFile && priv ? [{ client, file: "clients/codex.private.config.toml", aliases: [priv.alias], note: "private profile: model and review_model" }] : []),
+        ],
+      };
+    }
+    case "claude-code":
+    case "opencode": {
+      const render = client === "claude-code" ? renderClaudeCodeFile : renderOpencodeFile;
+      const base = client === "claude-code" ? "clients/claude-code.settings.json" : "clients/opencode.json";
+      const privPath = client === "claude-code" ? "clients/claude-code.private.settings.json" : "clients/opencode.private.json";
+      const main = render(routeMap, baseUrl);
+      const privateFile = localOnlyRoutes(routeMap).length > 0 ? render(routeMap, baseUrl, true) : undefined;
+      const aliasesOf = (privatePreset: boolean): string[] => {
+        if (client === "claude-code") {
+          const env = (claudeCodeSettings(routeMap, baseUrl, privatePreset)?.env ?? {}) as Record<string, string>;
+          return [...new Set(Object.entries(env).filter(([k]) => k.endsWith("_MODEL")).map(([, v]) => v))];
+        }
+        const c = opencodeConfig(routeMap, baseUrl, privatePreset);
+        return c ? [...new Set([String(c.model), String(c.small_model)].map((m) => m.slice(m.indexOf("/") + 1)))] : [];
+      };
+      return {
+        client,
+        files: [...(main ? [{ path: base, content: main }] : []), ...(privateFile ? [{ path: privPath, content: privateFile }] : [])],
+        usage: [
+          ...(main ? [{ client, file: base, aliases: aliasesOf(false), note: "main model; background models on the local-only alias" }] : []),
+          ...(privateFile ? [{ client, file: privPath, aliases: aliasesOf(true), note: "private preset: every slot local-only" }] : []),
+        ],
+      };
+    }
   }
 }
 

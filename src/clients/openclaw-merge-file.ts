@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { chmod, copyFile, constants, stat } from "node:fs/promises";
 import JSON5 from "json5";
 import { InputError, OperationError } from "../lib/errors.js";
 import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
@@ -11,16 +11,48 @@ export interface OpenClawFileMerge {
   file: string;
   out: string;
   created: boolean;
+  /** the backup made by this run (none when the file was created, written elsewhere with --out, or unchanged) */
   backup?: string;
+  /** the user's file as it was before gatewayctl's first merge, when it is kept */
+  original?: string;
+  /** the merge changed nothing: the file was left as it was */
+  unchanged: boolean;
   changes: string[];
   warnings: string[];
   content: string;
 }
 
-export const MERGE_HEADER = [
-  "// Merged by gatewayctl (models.providers.litellm, agents.defaults.model, agents.entries.private).",
-  "// Comments of the previous file are not kept: JSON5 parsing drops them. A copy of it is in <file>.gatewayctl.bak.",
-].join("\n");
+/** Suffix of the user's first original, kept once and never overwritten. */
+export const ORIGINAL_SUFFIX = ".gatewayctl.orig";
+/** Later backups are numbered: `<file>.gatewayctl.bak.1`, `.2`, ... */
+export const BACKUP_SUFFIX = ".gatewayctl.bak";
+
+/** The header of a merged file; it names the first original only when one is kept. */
+export function mergeHeader(original?: string): string {
+  return [
+    "// Merged by gatewayctl (models.providers.litellm, agents.defaults.model, agents.entries.private).",
+    "// Comments of the previous file are not kept: JSON5 parsing drops them.",
+    ...(original ? [`// The file as it was before gatewayctl's first merge: ${original}`] : []),
+  ].join("\n");
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** The first free numbered backup name. */
+async function nextBackup(file: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = `${file}${BACKUP_SUFFIX}.${n}`;
+    if (!(await exists(candidate))) return candidate;
+  }
+}
+
+/** Copies without ever replacing an existing file; the copy is readable only by its owner (channel tokens). */
+async function keepCopy(from: string, to: string): Promise<void> {
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  await chmod(to, 0o600);
+}
 
 export async function mergeOpenClawFile(options: {
   file: string;
@@ -60,7 +92,13 @@ export async function mergeOpenClawFile(options: {
     existing = parsed as Record<string, unknown>;
   }
   const merged = mergeOpenClawConfig(existing, settings);
-  const content = `${MERGE_HEADER}\n${JSON5.stringify(merged.config, { space: 2, quote: '"' })}\n`;
+  const inPlace = text !== undefined && out === file;
+  const originalPath = `${file}${ORIGINAL_SUFFIX}`;
+  const originalKept = inPlace && (await exists(originalPath));
+  // the first merge in place keeps the user's file as the original; later ones get numbered backups
+  const original = inPlace ? originalPath : undefined;
+  const content = `${mergeHeader(original)}\n${JSON5.stringify(merged.config, { space: 2, quote: '"' })}\n`;
+  const current = out === file ? text : await readTextWithin(out, INPUT_LIMITS.clientFile, "client config file").catch(() => undefined);
   const result: OpenClawFileMerge = {
     file,
     out,
@@ -68,11 +106,13 @@ export async function mergeOpenClawFile(options: {
     changes: merged.changes,
     warnings: merged.warnings,
     content,
+    unchanged: current === content,
+    ...(original ? { original } : {}),
   };
-  if (options.dryRun) return result;
-  if (text !== undefined && out === file) {
-    result.backup = `${file}.gatewayctl.bak`;
-    await copyFile(file, result.backup);
+  if (options.dryRun || result.unchanged) return result;
+  if (inPlace) {
+    result.backup = originalKept ? await nextBackup(file) : originalPath;
+    await keepCopy(file, result.backup);
   }
   // openclaw.json can hold channel tokens: a new file is readable only by its owner
   await writeFileAtomic(out, content, 0o600);

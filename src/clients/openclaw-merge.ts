@@ -87,7 +87,7 @@ export function mergeOpenClawConfig(existing: Obj, generated: OpenClawSettings):
     const target = child(agents, "entries");
     changes.push(
       `${target[OPENCLAW_PRIVATE_AGENT_ID] === undefined ? "added" : "replaced"} agents.entries.${OPENCLAW_PRIVATE_AGENT_ID} ` +
-        `(${entry.model.primary}, no fallbacks, sandboxed, exec denied)`,
+        `(${entry.model.primary} in every slot, no fallbacks, no command, file or network tools)`,
     );
     target[OPENCLAW_PRIVATE_AGENT_ID] = entry;
     if (agents.ownership !== "explicit") markDefaultAgent(agents, target, changes, warnings);

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { OPENCLAW_PROVIDER_ID } from "./openclaw.js";
 
 /**
- * Reads OpenClaw's state directory (I/O; not used by `build`). OpenClaw copies custom providers into
- * `<state>/agents/<agentId>/agent/models.json`, and in merge mode a non-empty baseUrl there wins over openclaw.json,
- * so a stale copy silently keeps an agent on an old gateway address.
+ * Reads OpenClaw's state directory (I/O; not used by `build`). OpenClaw's docs say a non-empty baseUrl in
+ * `<state>/agents/<agentId>/agent/models.json` wins over openclaw.json. On OpenClaw 2026.9.6 (the tested version) the
+ * file is not created any more and a planted stale baseUrl was not used by an agent turn (test/e2e/clients-openclaw-turns),
+ * so gatewayctl only points such a copy out.
  */
 export interface StaleAgentModels {
   file: string;

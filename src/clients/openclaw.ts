@@ -15,18 +15,28 @@ export const OPENCLAW_PRIVATE_CLIENT = "openclaw-private";
 /** The agent gatewayctl owns in `agents.entries`. */
 export const OPENCLAW_PRIVATE_AGENT_ID = "private";
 /**
- * Tools a private agent must not have: command execution (`exec`, and the whole runtime group), tools that send
- * content off the machine (web search/fetch, the browser), media tools that use the shared defaults' image, PDF and
- * voice models (which may be cloud models), and spawning or messaging other agents (which may use cloud models).
+ * Tools a private agent must not have (OpenClaw 2026.9 tool groups): command execution (`group:runtime`) and file
+ * access (`group:fs`) on the host, tools that send content off the machine (`group:web`, `group:messaging`, the
+ * browser and other UI tools, nodes), media tools that use the shared defaults' image, PDF and voice models (which
+ * may be cloud models), memory search (its embeddings default to OpenAI's), spawning or messaging other agents
+ * (`group:sessions`), and automation (cron, gateway, plugins). On top of the `minimal` tool profile.
+ *
+ * Why no sandbox: OpenClaw's sandbox (`sandbox.mode: "all"`) moves tool execution (exec, read, write, ...) into a
+ * Docker container; it needs a reachable Docker daemon and the `openclaw-sandbox:bookworm-slim` image, and without
+ * them every turn fails with SandboxProvisioningError. The private agent has none of the tools a sandbox contains,
+ * so it runs everywhere, and what keeps it private is its own gateway key (local-only aliases only) and these denials.
  */
 export const PRIVATE_AGENT_DENIED_TOOLS = [
-  "exec",
   "group:runtime",
+  "group:fs",
   "group:web",
-  "browser",
+  "group:messaging",
+  "group:ui",
+  "group:nodes",
   "group:media",
-  "sessions_spawn",
-  "sessions_send",
+  "group:memory",
+  "group:sessions",
+  "group:automation",
 ] as const;
 
 export interface OpenClawModel {
@@ -52,8 +62,14 @@ export interface OpenClawAgentEntry {
   utilityModel: string;
   decisionModel: string;
   modelPolicy: { allow: string[] };
-  sandbox: { mode: "all" };
-  tools: { deny: string[] };
+  subagents: { model: string; allowAgents: string[] };
+  /** memory search embeds the agent's memory files; its provider defaults to OpenAI's embeddings */
+  memory: { search: { enabled: false } };
+  /** text-to-speech sends replies to a speech provider */
+  tts: { enabled: false };
+  /** nothing to sandbox: no tool of the private agent executes commands or touches files */
+  sandbox: { mode: "off" };
+  tools: { profile: "minimal"; deny: string[] };
 }
 
 /** The default agent's id in OpenClaw. */
@@ -142,13 +158,16 @@ export function openClawSettings(map: RouteMap, baseUrl: string, privateMap?: Ro
       [OPENCLAW_MAIN_AGENT_ID]: { name: "Main" },
       [OPENCLAW_PRIVATE_AGENT_ID]: {
         name: "Private (local only)",
-        description: `Managed by gatewayctl: only local-only gateway aliases, no fallbacks, sandboxed, no command execution or web tools.`,
+        description: `Managed by gatewayctl: only local-only gateway aliases, no fallbacks, no tools that run commands, touch files or reach the network.`,
         model: { primary: ref, fallbacks: [] },
         utilityModel: ref,
         decisionModel: ref,
         modelPolicy: { allow: localOnlyRoutes(privView).map((r) => openClawRef(r.alias, privProvider)) },
-        sandbox: { mode: "all" },
-        tools: { deny: [...PRIVATE_AGENT_DENIED_TOOLS] },
+        subagents: { model: ref, allowAgents: [] },
+        memory: { search: { enabled: false } },
+        tts: { enabled: false },
+        sandbox: { mode: "off" },
+        tools: { profile: "minimal", deny: [...PRIVATE_AGENT_DENIED_TOOLS] },
       },
     };
   }
@@ -174,8 +193,9 @@ export function openClawHeader(map: RouteMap, baseUrl: string, privateMap?: Rout
     `Every model is a route alias of the gateway; OpenClaw never sees a vendor model id.`,
     def ? `Default agent: ${openClawRef(def.alias)}, no fallbacks here (the gateway does fallbacks per route).` : "",
     priv
-      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias, privProvider)} only (local-only aliases), sandboxed, exec denied. ` +
-        `Agent "${OPENCLAW_MAIN_AGENT_ID}" owns channels, heartbeat and system tasks; bind chats to "${OPENCLAW_PRIVATE_AGENT_ID}" with bindings[].`
+      ? `Agent "${OPENCLAW_PRIVATE_AGENT_ID}": ${openClawRef(priv.alias, privProvider)} only (local-only aliases) in every model slot (primary, utility, decision, ` +
+        `sub-agents), no fallbacks; memory search and TTS off; no tool that runs commands, touches files or reaches the network, so it needs no ` +
+        `sandbox (no Docker). Agent "${OPENCLAW_MAIN_AGENT_ID}" owns channels, heartbeat and system tasks; bind chats to "${OPENCLAW_PRIVATE_AGENT_ID}" with bindings[].`
       : "No local-only alias in the policy, so no private agent.",
     "agents.defaults.imageModel, pdfModel, voiceModel and mediaModels are left unset on purpose: they serve every",
     "agent, the private one included; point them only at a local alias.",

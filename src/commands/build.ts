@@ -168,6 +168,7 @@ export function registerBuild(program: Command): void {
           secrets: compiled.routeMap.gateway.secretNames,
           warnings: compiled.warnings,
           proof: { ok: proof.ok, guard: proof.guard, verdicts: proof.verdicts, warnings: proof.warnings },
+          clientProof: compiled.clientProof ? { ok: compiled.clientProof.ok, files: compiled.clientProof.files, slots: compiled.clientProof.slots } : undefined,
         });
         return;
       }
@@ -191,6 +192,9 @@ export function registerBuild(program: Command): void {
       stdout(`privacy proof: ${proof.verdicts.filter((v) => v.ok).length}/${routes.length} routes hold`);
       for (const v of proof.verdicts) {
         stdout(`  ${v.alias.padEnd(24)} ${v.privacy.padEnd(13)} ${v.reachable.map((r) => `${r.id} (${r.location})`).join(", ")}`);
+      }
+      if (compiled.clientProof) {
+        stdout(`client proof: ${compiled.clientProof.slots.length} model slots in ${compiled.clientProof.files.length} client files name only their key's aliases, private ones local-only`);
       }
       stdout(`secrets needed: ${compiled.routeMap.gateway.secretNames.join(", ")}`);
     });

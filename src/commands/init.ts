@@ -21,6 +21,7 @@ export function registerInit(program: Command): void {
     .option("--secrets-command <template>", "command: e.g. 'pass show gateway/{name}'")
     .option("--no-create-secrets", "do not create the secrets file")
     .option("--runtime <runtime>", "docker | process (default docker)")
+    .option("--port <port>", "the port the gateway listens on (default 4000)")
     .option("--json", "print one JSON object")
     .action(async (flags: Record<string, unknown>) => {
       const { parseInitFlags } = await import("../wizard/init-options.js");

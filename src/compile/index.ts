@@ -8,6 +8,7 @@ import { AUTH_FILE, BUILD_MANIFEST_FILE, CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE
 import { renderBuildManifest } from "../artifact/build-manifest.js";
 import { toYaml } from "../artifact/yaml.js";
 import { renderClients } from "../clients/index.js";
+import { proveClientFiles } from "../clients/proof.js";
 import { AUTH_MODULE_SOURCE } from "./auth-source.js";
 import { GUARD_MODULE_SOURCE } from "./guard-source.js";
 import { renderCompose } from "./compose.js";
@@ -100,6 +101,20 @@ export function buildGateway(loaded: LoadedPolicy, options: { outDir?: string } 
       })),
     ]);
   }
+  // the client proof: every model slot of every client file names an alias its key may use, private ones local-only
+  const clientProof = proveClientFiles(compiled.routeMap, compiled.files.filter((f) => f.path.startsWith("clients/")));
+  if (!clientProof.ok) {
+    throw new PolicyError(
+      loaded.file,
+      clientProof.problems.map((p) => ({
+        file: loaded.file,
+        path: `${p.file}: ${p.slot}`,
+        severity: "error" as const,
+        message: `client proof failed: ${p.file}: ${p.slot}: ${p.message}`,
+        hint: p.hint,
+      })),
+    );
+  }
   const seen = new Set<string>();
   const warnings = [...loaded.warnings, ...compiled.warnings].filter((w) => {
     const key = `${w.path ?? ""}\u0000${w.message}`;
@@ -107,5 +122,5 @@ export function buildGateway(loaded: LoadedPolicy, options: { outDir?: string } 
     seen.add(key);
     return true;
   });
-  return { ...compiled, warnings, proof };
+  return { ...compiled, warnings, proof, clientProof };
 }

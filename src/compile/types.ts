@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../lib/errors.js";
 import type { LiteLLMConfig, RouteMap } from "../artifact/types.js";
 import type { ProofReport } from "../privacy/types.js";
+import type { ClientProof } from "../clients/proof.js";
 
 /**
  * What the compiler returns. The compiler is pure: it turns a validated Policy into these values; writing them is
@@ -23,4 +24,6 @@ export interface CompiledGateway {
   warnings: Diagnostic[];
   /** the privacy proof on the generated artifact (set by buildGateway, not by compilePolicy) */
   proof?: ProofReport;
+  /** the client proof on the generated client files (set by buildGateway) */
+  clientProof?: ClientProof;
 }

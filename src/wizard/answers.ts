@@ -13,4 +13,6 @@ export interface InitAnswers {
   cloud: CloudProvider[];
   secrets: { provider: SecretsProviderChoice; file?: string; command?: string };
   runtime: RuntimeKind;
+  /** the gateway's port (default 4000) */
+  port?: number;
 }

@@ -7,8 +7,10 @@ export type LaneKey = (typeof LANE_KEYS)[number];
 
 export interface LaneTemplate {
   key: LaneKey;
-  /** one sentence: what belongs in the lane */
+  /** one sentence: what belongs in the lane, when it may use the cloud (openPrivacy) */
   description: string;
+  /** the same sentence for the lane kept local-only (no cloud provider, or not among the cloud lanes) */
+  localDescription: string;
   /** privacy when the lane may leave the network and a cloud provider is allowed; otherwise local-only */
   openPrivacy: Privacy;
   /** may it leave the network unless the user says otherwise */
@@ -23,6 +25,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   private: {
     key: "private",
     description: "Personal, confidential or client material: it never leaves this network.",
+    localDescription: "Personal, confidential or client material: it never leaves this network.",
     openPrivacy: "local-only",
     openByDefault: false,
     localRole: "the only model",
@@ -30,6 +33,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   routine: {
     key: "routine",
     description: "Everyday small tasks (summaries, drafts, sorting): local first, a cheap cloud model only as fallback.",
+    localDescription: "Everyday small tasks (summaries, drafts, sorting), on the local model only.",
     openPrivacy: "local-first",
     openByDefault: true,
     maxPrice: { input: 1, output: 5 },
@@ -38,6 +42,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   coding: {
     key: "coding",
     description: "Writing and reviewing code in your repositories, locally first.",
+    localDescription: "Writing and reviewing code in your repositories, on the local model only.",
     openPrivacy: "local-first",
     openByDefault: false,
     maxPrice: { input: 5, output: 25 },
@@ -46,6 +51,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   web: {
     key: "web",
     description: "Work on public web content (search results, pages to summarise) that holds nothing secret.",
+    localDescription: "Work on public web content (search results, pages to summarise), on the local model only.",
     openPrivacy: "cloud-allowed",
     openByDefault: true,
     maxPrice: { input: 1, output: 5 },
@@ -54,6 +60,7 @@ export const LANES: Record<LaneKey, LaneTemplate> = {
   premium: {
     key: "premium",
     description: "Hard problems worth paying for: the strongest model you allow, under a price cap.",
+    localDescription: "Hard problems, on the local model only.",
     openPrivacy: "cloud-allowed",
     openByDefault: true,
     maxPrice: { input: 5, output: 25 },

@@ -35,6 +35,7 @@ const OptionsSchema = z.strictObject({
   secretsCommand: z.string().min(1).optional(),
   createSecrets: z.boolean(),
   runtime: z.enum(["docker", "process"], { error: () => "--runtime is docker or process" }).optional(),
+  port: z.coerce.number({ error: () => "--port is a number" }).int("--port is a whole number").min(1, "--port is 1 to 65535").max(65535, "--port is 1 to 65535").optional(),
 });
 
 
@@ -57,6 +58,7 @@ export function parseInitFlags(flags: Record<string, unknown>): InitOptions & { 
     secretsCommand: flags.secretsCommand,
     createSecrets: flags.createSecrets !== false,
     runtime: flags.runtime,
+    port: flags.port,
   });
   if (!parsed.success) {
     throw new InputError(parsed.error.issues.map((i) => i.message).join("; "), {

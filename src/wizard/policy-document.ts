@@ -91,7 +91,8 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
     const open = laneIsOpen(answers, lane);
     lanes[lane] = {
       privacy: open ? t.openPrivacy : "local-only",
-      description: t.description,
+      // the description must say what the lane does under its privacy: a closed lane has no cloud fallback
+      description: open ? t.description : t.localDescription,
       ...(open && t.maxPrice ? { maxPrice: { ...t.maxPrice } } : {}),
     };
     const local = localModel(lane);
@@ -145,7 +146,7 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
 
   return {
     version: 1,
-    gateway: { port: 4000, bind: "127.0.0.1", runtime: answers.runtime, masterKey: { secret: MASTER_KEY_SECRET } },
+    gateway: { port: answers.port ?? 4000, bind: "127.0.0.1", runtime: answers.runtime, masterKey: { secret: MASTER_KEY_SECRET } },
     secrets,
     backends,
     models,

@@ -68,3 +68,54 @@ export async function probeLocalBackend(type: LocalType, baseUrl: string, timeou
   }
   return { ok: true, url, models };
 }
+
+/** Is this host name this machine's loopback? */
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\./.test(h);
+}
+
+/**
+ * The address a container reaches the Docker host at (host.docker.internal, Docker's host-gateway): the docker0
+ * bridge's address when the machine has one, else its first other non-loopback IPv4 address.
+ */
+export async function dockerHostAddress(): Promise<string | undefined> {
+  const { networkInterfaces } = await import("node:os");
+  const ifaces = networkInterfaces();
+  const v4 = (name: string) => (ifaces[name] ?? []).find((a) => a.family === "IPv4" && !a.internal)?.address;
+  return v4("docker0") ?? Object.keys(ifaces).map(v4).find((a) => a !== undefined);
+}
+
+/**
+ * With the Docker runtime, a backend on loopback is reached from the container as host.docker.internal, i.e. the
+ * host's bridge address, not 127.0.0.1: a server listening on 127.0.0.1 only is unreachable from the gateway
+ * (LiteLLM then reports "Cannot connect to host host.docker.internal"). Asks the backend at that address too and
+ * says how to fix it. Lines for people; none when nothing is wrong or nothing can be told.
+ */
+export async function runtimeReachNotes(
+  runtime: "docker" | "process",
+  type: LocalType,
+  url: string,
+  probe: ProbeResult,
+  hostAddress?: string,
+  timeoutMs = 2500,
+): Promise<string[]> {
+  if (runtime !== "docker" || !probe.ok) return [];
+  const parsed = new URL(url);
+  if (!isLoopbackHost(parsed.hostname)) return [];
+  const address = hostAddress ?? (await dockerHostAddress());
+  if (!address) return [];
+  const viaBridge = new URL(url);
+  viaBridge.hostname = address;
+  const fromContainer = await probeLocalBackend(type, viaBridge.toString().replace(/\/+$/, ""), timeoutMs);
+  if (fromContainer.ok) return [];
+  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  return [
+    `Warning: the gateway will run in Docker, where ${url} is reached as host.docker.internal (${address} on this machine),`,
+    `but the local server answers only on ${parsed.hostname} (${fromContainer.url}: ${fromContainer.reason}). The gateway could not reach it.`,
+    type === "ollama"
+      ? `Fix: let Ollama listen on every address: OLLAMA_HOST=0.0.0.0:${port} (for the systemd service: systemctl edit ollama, add Environment="OLLAMA_HOST=0.0.0.0:${port}", then systemctl restart ollama),`
+      : `Fix: start the server listening on 0.0.0.0 (e.g. --host 0.0.0.0) instead of 127.0.0.1,`,
+    "or choose the process runtime (gateway.runtime: process), which reaches 127.0.0.1 directly.",
+  ];
+}

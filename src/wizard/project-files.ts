@@ -84,6 +84,18 @@ export function validateLocalUrl(value: string): true | string {
   return true;
 }
 
+/** The gateway's default port (the policy schema's default). */
+export const DEFAULT_PORT = 4000;
+
+/** Validation as you type: a TCP port. */
+export function validatePort(value: string): true | string {
+  const v = value.trim();
+  if (!/^\d+$/.test(v)) return "a port number such as 4000";
+  const n = Number(v);
+  if (n < 1 || n > 65535) return "a port between 1 and 65535";
+  return true;
+}
+
 export function validateSecretsCommand(value: string): true | string {
   if (!value.includes("{name}")) return "the command needs {name}, replaced by the secret name (e.g. pass show gateway/{name})";
   return true;

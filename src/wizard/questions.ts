@@ -14,10 +14,10 @@ import {
   type LocalType,
   type SecretsProviderChoice,
 } from "./catalog.js";
-import { normaliseLocalUrl, probeLocalBackend, type ProbeResult } from "./probe.js";
-import { validateLocalUrl, validateModelName, validateSecretsCommand } from "./project-files.js";
+import { normaliseLocalUrl, probeLocalBackend, runtimeReachNotes, type ProbeResult } from "./probe.js";
+import { DEFAULT_PORT, validateLocalUrl, validateModelName, validatePort, validateSecretsCommand } from "./project-files.js";
 
-/** Defaults for the questions, from flags; the wizard still asks every question. */
+/** Answers given as flags: the wizard takes each as the answer and asks only the rest. */
 export interface QuestionDefaults {
   lanes?: LaneKey[];
   cloudLanes?: LaneKey[];
@@ -29,6 +29,7 @@ export interface QuestionDefaults {
   secretsFile?: string;
   secretsCommand?: string;
   runtime?: RuntimeKind;
+  port?: number;
 }
 
 export interface WizardResult {
@@ -55,8 +56,9 @@ function preferredModel(lane: LaneKey, models: string[], fallback?: string): str
   return models[0];
 }
 
-async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDefaults): Promise<string> {
-  const message = `Local model for the ${lane} lane (${LANES[lane].localRole})`;
+async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDefaults, open: boolean): Promise<string> {
+  // a lane that may not use the cloud has its local model as its only model: no "fallback when the cloud fails"
+  const message = `Local model for the ${lane} lane (${open ? LANES[lane].localRole : "the only model"})`;
   if (probe.ok && probe.models.length > 0) {
     const choice = await select({
       message,
@@ -82,7 +84,9 @@ async function askModel(lane: LaneKey, probe: ProbeResult, defaults: QuestionDef
 
 /** The interactive wizard. Prompts go to the terminal; nothing is written here. */
 export async function askQuestions(defaults: QuestionDefaults, print: (line: string) => void): Promise<WizardResult> {
-  const lanes = await checkbox<LaneKey>({
+  const given = (what: string, value: string, flag: string) => print(`${what}: ${value} (from ${flag})`);
+  if (defaults.lanes) given("Lanes", defaults.lanes.join(", "), "--lanes");
+  const lanes = defaults.lanes ?? await checkbox<LaneKey>({
     message: "Which work lanes do you want? (space toggles, enter confirms)",
     choices: LANE_KEYS.map((key) => ({
       value: key,
@@ -94,22 +98,25 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
     pageSize: 10,
   });
 
-  const type = await select<LocalType>({
+  if (defaults.localType) given("Local model server", defaults.localType, "--local-type");
+  const type = defaults.localType ?? await select<LocalType>({
     message: "Local model server",
-    default: defaults.localType ?? "ollama",
+    default: "ollama",
     choices: [
       { name: "Ollama", value: "ollama", description: "asks GET /api/tags for the installed models" },
       { name: "OpenAI-compatible (vLLM, llama.cpp, LM Studio...)", value: "openai-compatible", description: "asks GET /v1/models" },
     ],
   });
+  if (defaults.localUrl) given("Its URL", defaults.localUrl, "--local-url");
   const url = normaliseLocalUrl(
     type,
-    await input({
-      message: "Its URL",
-      default: defaults.localType === type && defaults.localUrl ? defaults.localUrl : DEFAULT_LOCAL_URL[type],
-      validate: validateLocalUrl,
-      transformer: liveCheck(validateLocalUrl),
-    }),
+    defaults.localUrl ??
+      (await input({
+        message: "Its URL",
+        default: DEFAULT_LOCAL_URL[type],
+        validate: validateLocalUrl,
+        transformer: liveCheck(validateLocalUrl),
+      })),
   );
   print(`Asking ${url} for its models...`);
   const probe = await probeLocalBackend(type, url);
@@ -124,7 +131,8 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
     print(`You can continue and type the model names; start the server before \`gatewayctl start\`.`);
   }
 
-  const cloud = await checkbox<CloudProvider>({
+  if (defaults.cloud) given("Cloud providers", defaults.cloud.join(", ") || "none", "--cloud");
+  const cloud = defaults.cloud ?? await checkbox<CloudProvider>({
     message: "Cloud providers to allow (none is fine: then nothing leaves your network)",
     choices: CLOUD_PROVIDERS.map((c) => ({
       value: c,
@@ -136,7 +144,10 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
 
   let cloudLanes: LaneKey[] = [];
   const openable = lanes.filter((l) => l !== "private");
-  if (cloud.length > 0 && openable.length > 0) {
+  if (cloud.length > 0 && openable.length > 0 && defaults.cloudLanes) {
+    cloudLanes = defaults.cloudLanes.filter((l) => (openable as LaneKey[]).includes(l));
+    given("Lanes that may use the cloud", cloudLanes.join(", ") || "none", "--cloud-lanes");
+  } else if (cloud.length > 0 && openable.length > 0) {
     cloudLanes = await checkbox<LaneKey>({
       message: "Which lanes may send requests to those cloud providers?",
       choices: lanes.map((l) =>
@@ -146,33 +157,52 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
               value: l,
               name: `${l.padEnd(8)} ${LANES[l].openPrivacy === "local-first" ? "local first, cloud as fallback" : "cloud first, local as fallback"}`,
               short: l,
-              checked: defaults.cloudLanes ? defaults.cloudLanes.includes(l) : LANES[l].openByDefault,
+              checked: LANES[l].openByDefault,
             },
       ),
     });
   }
 
   const laneModels: Partial<Record<LaneKey, string>> = {};
-  if (probe.ok && probe.models.length === 1) {
+  if (defaults.localModel) {
+    given("Local model for every lane", defaults.localModel, "--local-model");
+    for (const lane of lanes) laneModels[lane] = defaults.localModel;
+  } else if (probe.ok && probe.models.length === 1) {
     const only = probe.models[0] as string;
     print(`Using ${only} (the only installed model) for every lane; edit the policy later to add more.`);
     for (const lane of lanes) laneModels[lane] = only;
   } else {
-    for (const lane of lanes) laneModels[lane] = await askModel(lane, probe, defaults);
+    for (const lane of lanes) laneModels[lane] = await askModel(lane, probe, defaults, cloud.length > 0 && cloudLanes.includes(lane));
   }
 
-  const runtime = await select<RuntimeKind>({
+  if (defaults.runtime) given("Runtime", defaults.runtime, "--runtime");
+  const runtime = defaults.runtime ?? await select<RuntimeKind>({
     message: "How should the LiteLLM gateway run?",
-    default: defaults.runtime ?? "docker",
+    default: "docker",
     choices: [
       { name: "Docker container (recommended)", value: "docker" },
       { name: "Local process (LiteLLM installed with pip)", value: "process" },
     ],
   });
 
-  const provider = await select<SecretsProviderChoice>({
+  for (const line of await runtimeReachNotes(runtime, type, url, probe)) print(line);
+
+  if (defaults.port !== undefined) given("Port", String(defaults.port), "--port");
+  const port =
+    defaults.port ??
+    Number(
+      await input({
+        message: "Port the gateway listens on (clients use http://127.0.0.1:<port>/v1)",
+        default: String(DEFAULT_PORT),
+        validate: validatePort,
+        transformer: liveCheck(validatePort),
+      }),
+    );
+
+  if (defaults.secretsProvider) given("Secrets", defaults.secretsProvider, "--secrets-provider");
+  const provider = defaults.secretsProvider ?? await select<SecretsProviderChoice>({
     message: "Where do secret values (master key, cloud keys) come from?",
-    default: defaults.secretsProvider ?? "env-file",
+    default: "env-file",
     choices: [
       { name: "A secrets file readable only by you (env-file)", value: "env-file", description: "a dotenv file with mode 0600, git-ignored" },
       { name: "Environment variables (env)", value: "env", description: "exported in the shell that runs gatewayctl start" },
@@ -182,26 +212,30 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
   const secrets: InitAnswers["secrets"] = { provider };
   let createSecretsFile = false;
   if (provider === "env-file") {
+    if (defaults.secretsFile) given("Secrets file", defaults.secretsFile, "--secrets-file");
     secrets.file = (
-      await input({
+      defaults.secretsFile ??
+      (await input({
         message: "Secrets file (relative to the policy's directory)",
-        default: defaults.secretsFile ?? DEFAULT_SECRETS_FILE,
+        default: DEFAULT_SECRETS_FILE,
         validate: (v) => (v.trim() === "" ? "a file path" : true),
-      })
+      }))
     ).trim();
     createSecretsFile = await confirm({
       message: `Create ${secrets.file} now (mode 0600) with a generated master key and empty cloud keys? (an existing file is kept)`,
       default: true,
     });
   } else if (provider === "command") {
+    if (defaults.secretsCommand) given("Secrets command", defaults.secretsCommand, "--secrets-command");
     secrets.command = (
-      await input({
+      defaults.secretsCommand ??
+      (await input({
         message: "Command that prints a secret ({name} is its name)",
-        default: defaults.secretsCommand ?? DEFAULT_SECRETS_COMMAND,
+        default: DEFAULT_SECRETS_COMMAND,
         validate: validateSecretsCommand,
-      })
+      }))
     ).trim();
   }
 
-  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime }, probe, createSecretsFile };
+  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime, port }, probe, createSecretsFile };
 }

@@ -51,6 +51,7 @@ export interface InitOptions {
   secretsCommand?: string;
   createSecrets: boolean;
   runtime?: RuntimeKind;
+  port?: number;
   /** probe timeout, ms */
   probeTimeoutMs?: number;
 }
@@ -116,7 +117,7 @@ async function answersFromFlags(o: InitOptions): Promise<{ answers: InitAnswers;
   const laneModels: Partial<Record<LaneKey, string>> = {};
   for (const l of lanes) laneModels[l] = model as string;
   return {
-    answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime: o.runtime ?? "docker" },
+    answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime: o.runtime ?? "docker", ...(o.port !== undefined ? { port: o.port } : {}) },
     probe,
   };
 }
@@ -206,6 +207,12 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     notes: [],
     nextSteps: [],
   };
+  if (o.yes) {
+    // the interactive wizard printed these already, right after the runtime question
+    const { runtimeReachNotes } = await import("./probe.js");
+    const reach = await runtimeReachNotes(answers.runtime, answers.local.type, answers.local.url, probe, undefined, o.probeTimeoutMs);
+    if (reach.length > 0) report.notes.push(reach.join(" "));
+  }
   const used = usedCloudProviders(answers);
   const unused = answers.cloud.filter((c) => !used.includes(c));
   if (unused.length > 0) {

@@ -66,14 +66,22 @@ describe("gatewayctl clients <continue|open-webui|aider|env>", () => {
     const r = await runCli(["clients", "aider", "--policy", policy, "--json"]);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.usage).toEqual([{ client: "aider", file: "clients/aider.conf.yml", aliases: ["coding"], note: "model, weak model and editor model" }]);
-    expect(j.files.map((f: { path: string }) => f.path)).toEqual(["clients/aider.conf.yml", "clients/aider.model.metadata.json"]);
+    expect(j.usage).toEqual([
+      { client: "aider", file: "clients/aider.conf.yml", aliases: ["coding"], note: "main model; weak and editor models follow --model" },
+      { client: "aider", file: "clients/aider.private.conf.yml", aliases: ["secure-core"], note: "private preset: model, weak model and editor model" },
+    ]);
+    expect(j.files.map((f: { path: string }) => f.path)).toEqual([
+      "clients/aider.conf.yml",
+      "clients/aider.model.metadata.json",
+      "clients/aider.model.settings.yml",
+      "clients/aider.private.conf.yml",
+    ]);
   });
 
   it("unknown client, or --merge for a client other than openclaw, is bad input (exit 2)", async () => {
     const unknown = await runCli(["clients", "cursor", "--policy", policy]);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain("the client is one of: openclaw, continue, open-webui, aider, env");
+    expect(unknown.stderr).toContain("the client is one of: openclaw, continue, open-webui, aider, env, llm, codex, claude-code, opencode");
     const merge = await runCli(["clients", "continue", "--policy", policy, "--merge", join(dir, "x.yaml")]);
     expect(merge.exitCode).toBe(2);
     expect(merge.stderr).toContain("--merge works only for openclaw");

@@ -67,24 +67,40 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
     expect(after.models.providers.litellm.models.map((m: { id: string }) => m.id)).not.toContain("old-alias");
     expect(after.agents.defaults.model).toEqual({ primary: "litellm/routine-router", fallbacks: [] });
     expect(after.agents.entries.private.model).toEqual({ primary: "litellm/secure-core", fallbacks: [] });
-    // the previous file is kept beside it, byte for byte
-    expect(await readFile(`${user}.gatewayctl.bak`, "utf8")).toBe(await readFile(join(FIXTURES, "openclaw-user.json5"), "utf8"));
+    // the user's original is kept beside it, byte for byte, readable only by its owner
+    expect(r.stderr).toContain(`your file as it was: ${user}.gatewayctl.orig`);
+    expect(await readFile(`${user}.gatewayctl.orig`, "utf8")).toBe(await readFile(join(FIXTURES, "openclaw-user.json5"), "utf8"));
+    expect((await stat(`${user}.gatewayctl.orig`)).mode & 0o777).toBe(0o600);
     expect((await stat(user)).mode & 0o777).toBe((await stat(join(FIXTURES, "openclaw-user.json5"))).mode & 0o777);
     const v = await openClawValidate(user, join(dir, "state-3"));
     expect(v.stdout + v.stderr).toContain("Config valid");
     expect(v.exitCode).toBe(0);
-    // merging again changes nothing
+    // merging again changes nothing, and makes no backup
     const again = await runCli(["clients", "openclaw", "--policy", policy, "--merge", user], { env: { OPENCLAW_STATE_DIR: join(dir, "no-state") } });
     expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain("nothing written, no backup made");
     expect(JSON5.parse(await readFile(user, "utf8"))).toEqual(after);
+    expect(await stat(`${user}.gatewayctl.bak.1`).catch(() => undefined)).toBeUndefined();
+    // a later merge after a hand edit of what gatewayctl owns: a numbered backup of the edited file; the original is never replaced
+    const edited = (await readFile(user, "utf8")).replaceAll("http://127.0.0.1:4123/v1", "http://127.0.0.1:9999/v1");
+    await writeFile(user, edited);
+    const third = await runCli(["clients", "openclaw", "--policy", policy, "--merge", user], { env: { OPENCLAW_STATE_DIR: join(dir, "no-state") } });
+    expect(third.exitCode).toBe(0);
+    expect(third.stderr).toContain(`your file before this merge: ${user}.gatewayctl.bak.1; before gatewayctl's first merge: ${user}.gatewayctl.orig`);
+    expect(await readFile(`${user}.gatewayctl.bak.1`, "utf8")).toBe(edited);
+    expect(await readFile(`${user}.gatewayctl.orig`, "utf8")).toBe(await readFile(join(FIXTURES, "openclaw-user.json5"), "utf8"));
   });
 
   it("--merge creates the file when it does not exist yet (mode 0600)", async () => {
     const fresh = join(dir, "fresh", "openclaw.json");
     const r = await runCli(["clients", "openclaw", "--policy", policy, "--merge", fresh], { env: { OPENCLAW_STATE_DIR: join(dir, "no-state") } });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`created ${fresh}`);
+    expect(r.stderr).toContain(`created ${fresh} (there was no previous file, so no backup)`);
     expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+    // the file claims no backup that was not made
+    const text = await readFile(fresh, "utf8");
+    expect(text).not.toMatch(/gatewayctl\.(bak|orig)/);
+    expect(await stat(`${fresh}.gatewayctl.orig`).catch(() => undefined)).toBeUndefined();
     const v = await openClawValidate(fresh, join(dir, "state-4"));
     expect(v.exitCode).toBe(0);
   });
@@ -101,7 +117,8 @@ describe("gatewayctl clients openclaw, checked by OpenClaw's own validator", () 
     const r = await runCli(["clients", "openclaw", "--policy", policy, "--merge", user], { env: { OPENCLAW_STATE_DIR: state } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`warning: ${stale} holds a copy of the litellm provider with baseUrl http://nas.lan:4000/v1`);
-    expect(r.stderr).toMatch(/remove "litellm" from "providers"/);
+    expect(r.stderr).toContain("OpenClaw 2026.9.6 did not use it in gatewayctl's tests");
+    expect(r.stderr).toMatch(/remove that provider from the file's "providers"/);
     expect(r.stderr).not.toContain(current);
   });
 

@@ -139,6 +139,11 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
 
     await term.waitFor("How should the LiteLLM gateway run?");
     await term.keys("Enter"); // docker
+    // the model-list server listens on 127.0.0.1 only: a container could not reach it
+    screen = await term.waitFor("Port the gateway listens on");
+    expect(screen).toContain("the local server answers only on 127.0.0.1");
+    expect(screen).toContain("OLLAMA_HOST=0.0.0.0");
+    await term.keys("Enter"); // 4000
     await term.waitFor("Where do secret values");
     await term.keys("Enter"); // env-file
     await term.waitFor("Secrets file");
@@ -203,6 +208,12 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
 
     await term.waitFor("How should the LiteLLM gateway run?");
     await term.keys("Down", "Enter"); // process
+    await term.waitFor("Port the gateway listens on");
+    await term.type("99999");
+    await term.waitFor("99999   (a port between 1 and 65535)");
+    for (let i = 0; i < 5; i++) await term.keys("BSpace");
+    await term.type("4555");
+    await term.keys("Enter");
     await term.waitFor("Where do secret values");
     await term.keys("Down", "Enter"); // env
     await term.waitFor("Next steps:");
@@ -213,8 +224,42 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     expect(policy.models).toEqual({ "local-phi3-mini": { backend: "local", name: "phi3:mini" } });
     expect(policy.secrets).toEqual({ provider: "env" });
     expect(policy.gateway.runtime).toBe("process");
+    expect(policy.gateway.port).toBe(4555);
     expect((await readdir(dir)).sort()).toEqual([".env.example", ".gitignore", "gateway.policy.yaml"]);
     expect((await runCli(["build"], { cwd: dir })).exitCode).toBe(0);
+  });
+
+  it("every flag given is the answer: only the rest is asked; no cloud question without a cloud provider", async () => {
+    const { term, dir } = await session();
+    await term.start(dir, ["init", "--local-url", ollama.url, "--lanes", "private,routine,web", "--cloud", "none", "--runtime", "process", "--port", "4777", "--secrets-provider", "env"]);
+    // the server type was not given: asked (the URL was, so it is not)
+    await term.waitFor("Local model server");
+    await term.keys("Enter"); // Ollama
+    let screen = await term.waitFor("Local model for the private lane");
+    for (const given of [`Its URL: ${ollama.url} (from --local-url)`, "Lanes: private, routine, web (from --lanes)", "Cloud providers: none (from --cloud)"]) {
+      expect(screen).toContain(given);
+    }
+    expect(screen).not.toContain("Which work lanes do you want?");
+    await term.keys("Enter");
+    await term.waitFor("Local model for the routine lane (the only model)");
+    await term.keys("Enter");
+    screen = await term.waitFor("Local model for the web lane");
+    // no cloud provider: the web lane's local model is its only model, not "the fallback when the cloud fails"
+    expect(screen).toContain("Local model for the web lane (the only model)");
+    expect(screen).not.toContain("fallback when the cloud fails");
+    await term.keys("Enter");
+    screen = await term.waitFor("Next steps:");
+    expect(await term.exitCode()).toBe(0);
+    for (const notAsked of ["Its URL\n", "Cloud providers to allow", "Which lanes may send", "How should the LiteLLM gateway run?", "Port the gateway listens on", "Where do secret values"]) {
+      expect(screen).not.toContain(notAsked);
+    }
+    const policy = parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8"));
+    expect(policy.gateway).toMatchObject({ port: 4777, runtime: "process" });
+    expect(policy.backends.local.url).toBe(ollama.url);
+    for (const lane of Object.values(policy.lanes) as Array<{ privacy: string; description: string }>) {
+      expect(lane.privacy).toBe("local-only");
+      expect(lane.description).not.toMatch(/cloud/);
+    }
   });
 
   it("Ctrl-C cancels: nothing written, exit 1", async () => {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the real clients the client tests run against, into project-local, git-ignored directories under
+# .tools-clients/: aider (PyPI aider-chat) in its own venv, llm (PyPI) in its own venv (it also brings the OpenAI
+# Python SDK), and from npm into .tools-clients/node: the OpenAI Node SDK, Continue's `cn`, the Codex CLI, opencode
+# and Claude Code (the last three ship their native binaries inside npm packages).
+# Idempotent: a pinned version already installed is kept. About 3 minutes and 1.7 GB on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AIDER_VERSION="${AIDER_VERSION:-0.86.2}"
+LLM_VERSION="${LLM_VERSION:-0.36}"
+OPENAI_NODE_VERSION="${OPENAI_NODE_VERSION:-6.49.0}"
+CONTINUE_CLI_VERSION="${CONTINUE_CLI_VERSION:-1.5.47}"
+CODEX_VERSION="${CODEX_VERSION:-0.171.0}"
+OPENCODE_VERSION="${OPENCODE_VERSION:-1.18.33}"
+CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.332}"
+DIR=.tools-clients
+mkdir -p "$DIR"
+
+pip_version() { # $1 = venv, $2 = package
+  "$1/bin/python" -c 'import importlib.metadata,sys; print(importlib.metadata.version(sys.argv[1]))' "$2" 2>/dev/null || true
+}
+
+venv_with() { # $1 = venv dir, $2 = package, $3 = version
+  if [ -x "$1/bin/python" ] && [ "$(pip_version "$1" "$2")" = "$3" ]; then
+    echo "$2 $3 already in $1"
+    return
+  fi
+  [ -x "$1/bin/python" ] || python3 -m venv "$1"
+  "$1/bin/pip" install --quiet --disable-pip-version-check "$2==$3"
+  echo "installed $2 $(pip_version "$1" "$2") in $1"
+}
+
+venv_with "$DIR/aider" aider-chat "$AIDER_VERSION"
+venv_with "$DIR/llm" llm "$LLM_VERSION"
+
+node_version() { # $1 = package name
+  [ -f "$DIR/node/node_modules/$1/package.json" ] && node -e 'process.stdout.write(require(process.argv[1]).version)' "$(realpath "$DIR/node/node_modules/$1/package.json")" 2>/dev/null || true
+}
+NODE_PKGS=("openai@$OPENAI_NODE_VERSION" "@continuedev/cli@$CONTINUE_CLI_VERSION" "@openai/codex@$CODEX_VERSION" "opencode-ai@$OPENCODE_VERSION" "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
+missing=()
+for spec in "${NODE_PKGS[@]}"; do
+  name="${spec%@*}"; version="${spec##*@}"
+  [ "$(node_version "$name")" = "$version" ] || missing+=("$spec")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "npm clients already in $DIR/node: ${NODE_PKGS[*]}"
+else
+  mkdir -p "$DIR/node"
+  [ -f "$DIR/node/package.json" ] || echo '{"name":"gatewayctl-tools-clients","private":true}' > "$DIR/node/package.json"
+  npm install --prefix "$DIR/node" --no-audit --no-fund --loglevel=error --save-exact "${NODE_PKGS[@]}"
+  for spec in "${NODE_PKGS[@]}"; do echo "installed ${spec%@*} $(node_version "${spec%@*}")"; done
+fi
