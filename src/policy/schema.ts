@@ -177,7 +177,7 @@ export const LedgerSchema = z
     maxBytes: z
       .number()
       .int()
-      .min(4096)
+      .min(1024)
       .max(16 * 1024 ** 3)
       .default(64 * 1024 ** 2)
       .describe("Size at which the ledger file is rotated (bytes, default 64 MiB)"),

@@ -1,0 +1,252 @@
+/**
+ * What `gatewayctl report` computes from the ledger, in one pass over the records: totals per lane, route, client and
+ * model; for each route the share served by its primary, by each fallback and by the cloud; the cloud-fallback rate
+ * of local-first lanes; refusals by reason and by client (and the non-alias names each client asked for); the spend of
+ * every lane today and this month (for budgets and alerts); and time series for the charts. Pure.
+ */
+import type { RouteMap } from "../artifact/types.js";
+import type { LedgerRecord } from "./record.js";
+
+export const REPORT_DIMENSIONS = ["lane", "route", "client", "model"] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+export interface Totals {
+  requests: number;
+  ok: number;
+  errors: number;
+  refused: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** USD */
+  cost: number;
+}
+
+export interface RouteShares {
+  /** served requests (status ok) */
+  served: number;
+  /** served by the primary, by fallback-1, fallback-2, ... (and `other`) */
+  servedBy: Record<string, number>;
+  /** served by a cloud deployment */
+  cloud: number;
+  /** the same as fractions of `served` (0 when nothing was served) */
+  shares: Record<string, number>;
+  cloudShare: number;
+}
+
+export interface LocalFirstRate {
+  served: number;
+  /** served by a cloud fallback */
+  cloudFallback: number;
+  rate: number;
+}
+
+/** How refused requests are grouped: a name that is not a route alias is `non-alias` whoever refused it. */
+export type RefusalReason = "non-alias" | "guard" | "front-door" | "budget";
+
+export interface Refusals {
+  total: number;
+  byReason: Record<string, number>;
+  byClient: Record<string, number>;
+  /** per client, the names that are not route aliases it asked for (raw vendor ids ...): who bypasses the aliases */
+  nonAliasByClient: Record<string, Record<string, number>>;
+  /** refusals per UTC hour (`YYYY-MM-DDTHH`), for the refusals alert */
+  byHour: Record<string, number>;
+}
+
+export interface LaneSpend {
+  /** USD spent today (UTC) and this month (UTC) */
+  today: number;
+  month: number;
+  budget?: { daily?: number; monthly?: number };
+}
+
+/** One point of a chart: per time bucket, lane and where the requests were served. */
+export interface SeriesPoint {
+  bucket: string;
+  lane: string;
+  where: string;
+  requests: number;
+  cost: number;
+}
+
+export interface Report {
+  window: { since?: string; until: string };
+  totals: Totals;
+  byLane: Record<string, Totals>;
+  byRoute: Record<string, Totals>;
+  byClient: Record<string, Totals>;
+  byModel: Record<string, Totals>;
+  routes: Record<string, RouteShares>;
+  localFirst: Record<string, LocalFirstRate>;
+  refusals: Refusals;
+  /** cloud fallbacks served per lane (any lane), for the cloud-fallback alert */
+  cloudFallbacks: Record<string, number>;
+  spend: Record<string, LaneSpend>;
+  series: { bucket: "hour" | "day"; points: SeriesPoint[] };
+}
+
+const NONE = "(none)";
+
+function zero(): Totals {
+  return { requests: 0, ok: 0, errors: 0, refused: 0, tokensIn: 0, tokensOut: 0, cost: 0 };
+}
+
+function add(t: Totals, r: LedgerRecord): void {
+  t.requests++;
+  if (r.status === "ok") t.ok++;
+  else if (r.status === "error") t.errors++;
+  else t.refused++;
+  t.tokensIn += r.tokensIn ?? 0;
+  t.tokensOut += r.tokensOut ?? 0;
+  t.cost += r.cost ?? 0;
+}
+
+function bump(map: Record<string, Totals>, key: string, r: LedgerRecord): void {
+  (map[key] ??= zero());
+  add(map[key]!, r);
+}
+
+/** Round a sum of USD to 1e-9: the ledger's costs are binary floats, their sums should print as written. */
+export function roundUsd(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}
+
+/** Where a record was served, for the stacked charts. */
+export function whereServed(r: LedgerRecord): string {
+  if (r.status === "refused") return "refused";
+  if (r.status === "error") return "failed";
+  if (r.location === "local") return r.fallbackUsed ? "local fallback" : "local primary";
+  if (r.location === "cloud") return r.fallbackUsed ? "cloud fallback" : "cloud primary";
+  return "unknown";
+}
+
+export interface Aggregator {
+  add(r: LedgerRecord): void;
+  finish(): Report;
+}
+
+/**
+ * An aggregator over records at or after `since` (already filtered by the reader). `now` fixes today and this month
+ * for the lanes' spend; `bucket` the charts' resolution.
+ */
+export function createAggregator(map: Pick<RouteMap, "routes" | "lanes">, options: { since?: string; now: Date; bucket: "hour" | "day" }): Aggregator {
+  const today = options.now.toISOString().slice(0, 10);
+  const month = today.slice(0, 7);
+  const sliceAt = options.bucket === "hour" ? 13 : 10;
+  const report: Report = {
+    window: { ...(options.since ? { since: options.since } : {}), until: options.now.toISOString() },
+    totals: zero(),
+    byLane: {},
+    byRoute: {},
+    byClient: {},
+    byModel: {},
+    routes: {},
+    localFirst: {},
+    refusals: { total: 0, byReason: {}, byClient: {}, nonAliasByClient: {}, byHour: {} },
+    cloudFallbacks: {},
+    spend: {},
+    series: { bucket: options.bucket, points: [] },
+  };
+  for (const l of map.lanes) report.spend[l.name] = { today: 0, month: 0, ...(l.budget ? { budget: { ...l.budget } } : {}) };
+  for (const route of map.routes) report.routes[route.alias] = { served: 0, servedBy: {}, cloud: 0, shares: {}, cloudShare: 0 };
+  for (const l of map.lanes) if (l.privacy === "local-first") report.localFirst[l.name] = { served: 0, cloudFallback: 0, rate: 0 };
+  // bucket -> lane -> where -> point (nested maps: no key strings built per record)
+  const points = new Map<string, Map<string, Map<string, SeriesPoint>>>();
+  let lastBucketKey = "";
+  let lastBucket: Map<string, Map<string, SeriesPoint>> | undefined;
+
+  return {
+    add(r) {
+      add(report.totals, r);
+      bump(report.byLane, r.lane ?? NONE, r);
+      bump(report.byRoute, r.alias ?? (r.requested !== undefined ? `${r.requested} (not an alias)` : NONE), r);
+      bump(report.byClient, r.client ?? NONE, r);
+      bump(report.byModel, r.model ?? NONE, r);
+      if (r.status === "ok" && r.alias !== undefined) {
+        const shares = (report.routes[r.alias] ??= { served: 0, servedBy: {}, cloud: 0, shares: {}, cloudShare: 0 });
+        shares.served++;
+        const by = r.servedBy ?? "other";
+        shares.servedBy[by] = (shares.servedBy[by] ?? 0) + 1;
+        if (r.location === "cloud") shares.cloud++;
+      }
+      if (r.status === "ok" && r.lane !== undefined) {
+        const cloudFallback = r.fallbackUsed === true && r.location === "cloud";
+        if (cloudFallback) report.cloudFallbacks[r.lane] = (report.cloudFallbacks[r.lane] ?? 0) + 1;
+        if (r.privacy === "local-first") {
+          const lf = (report.localFirst[r.lane] ??= { served: 0, cloudFallback: 0, rate: 0 });
+          lf.served++;
+          if (cloudFallback) lf.cloudFallback++;
+        }
+      }
+      if (r.status === "refused") {
+        const ref = report.refusals;
+        ref.total++;
+        const reason: RefusalReason = r.alias === undefined && r.requested !== undefined ? "non-alias" : (r.refusedBy ?? "guard");
+        ref.byReason[reason] = (ref.byReason[reason] ?? 0) + 1;
+        const client = r.client ?? NONE;
+        ref.byClient[client] = (ref.byClient[client] ?? 0) + 1;
+        if (reason === "non-alias") {
+          const names = (ref.nonAliasByClient[client] ??= {});
+          names[r.requested!] = (names[r.requested!] ?? 0) + 1;
+        }
+        const hour = r.time.slice(0, 13);
+        ref.byHour[hour] = (ref.byHour[hour] ?? 0) + 1;
+      }
+      if (r.lane !== undefined && (r.cost ?? 0) > 0 && r.time.startsWith(month)) {
+        const s = (report.spend[r.lane] ??= { today: 0, month: 0 });
+        s.month += r.cost!;
+        if (r.time.startsWith(today)) s.today += r.cost!;
+      }
+      const lane = r.lane ?? NONE;
+      const where = whereServed(r);
+      // records come in time order: the bucket rarely changes from one record to the next
+      if (lastBucket === undefined || !r.time.startsWith(lastBucketKey)) {
+        lastBucketKey = r.time.slice(0, sliceAt);
+        lastBucket = points.get(lastBucketKey);
+        if (!lastBucket) points.set(lastBucketKey, (lastBucket = new Map()));
+      }
+      let byWhere = lastBucket.get(lane);
+      if (!byWhere) lastBucket.set(lane, (byWhere = new Map()));
+      let p = byWhere.get(where);
+      if (!p) byWhere.set(where, (p = { bucket: lastBucketKey, lane, where, requests: 0, cost: 0 }));
+      p.requests++;
+      p.cost += r.cost ?? 0;
+    },
+
+    finish() {
+      const roundAll = (t: Totals): void => {
+        t.cost = roundUsd(t.cost);
+      };
+      roundAll(report.totals);
+      for (const m of [report.byLane, report.byRoute, report.byClient, report.byModel]) Object.values(m).forEach(roundAll);
+      for (const s of Object.values(report.routes)) {
+        s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));
+        s.cloudShare = s.served ? s.cloud / s.served : 0;
+      }
+      for (const lf of Object.values(report.localFirst)) lf.rate = lf.served ? lf.cloudFallback / lf.served : 0;
+      for (const s of Object.values(report.spend)) {
+        s.today = roundUsd(s.today);
+        s.month = roundUsd(s.month);
+      }
+      report.series.points = [...points.values()]
+        .flatMap((lanes) => [...lanes.values()].flatMap((w) => [...w.values()]))
+        .map((p) => ({ ...p, cost: roundUsd(p.cost) }))
+        .sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : a.where < b.where ? -1 : 1));
+      return report;
+    },
+  };
+}
+
+/** The totals of one dimension, for `--by`. */
+export function totalsBy(report: Report, by: ReportDimension): Record<string, Totals> {
+  switch (by) {
+    case "lane":
+      return report.byLane;
+    case "route":
+      return report.byRoute;
+    case "client":
+      return report.byClient;
+    case "model":
+      return report.byModel;
+  }
+}
