@@ -12,7 +12,7 @@ export function registerReport(program: Command): void {
     .option("--by <dimension>", "totals per lane, route, client or model", "lane")
     .option("--html <file>", "also write a one-file HTML report with charts")
     .option("--check", "judge the policy's alert rules: print those that fired and exit 1 if any did")
-    .option("--notify <url>", "POST one JSON document per fired rule to this webhook (ntfy, Gotify, generic JSON)")
+    .option("--notify <url>", "POST one JSON document per fired rule to this webhook (ntfy, Gotify, generic JSON); default: $GATEWAYCTL_NOTIFY_URL")
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>) => {
       const { z } = await import("zod");
@@ -34,7 +34,9 @@ export function registerReport(program: Command): void {
         raw,
       );
       const { parseNotifyUrl, notifyFirings } = await import("../report/notify.js");
-      const notifyUrl = data.notify ? parseNotifyUrl(data.notify) : undefined;
+      // the systemd report service takes the webhook from its EnvironmentFile
+      const notifyText = data.notify ?? (process.env.GATEWAYCTL_NOTIFY_URL?.trim() || undefined);
+      const notifyUrl = notifyText ? parseNotifyUrl(notifyText) : undefined;
       const { runReport } = await import("../report/run-report.js");
       const { stdout, stderr, printJson } = await import("../lib/output.js");
       const now = new Date();
