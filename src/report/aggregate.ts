@@ -101,9 +101,10 @@ function add(t: Totals, r: LedgerRecord): void {
   t.cost += r.cost ?? 0;
 }
 
-function bump(map: Record<string, Totals>, key: string, r: LedgerRecord): void {
-  (map[key] ??= zero());
-  add(map[key]!, r);
+function bump(map: Map<string, Totals>, key: string, r: LedgerRecord): void {
+  let t = map.get(key);
+  if (t === undefined) map.set(key, (t = zero()));
+  add(t, r);
 }
 
 /** Round a sum of USD to 1e-9: the ledger's costs are binary floats, their sums should print as written. */
@@ -150,6 +151,11 @@ export function createAggregator(map: Pick<RouteMap, "routes" | "lanes">, option
   for (const l of map.lanes) report.spend[l.name] = { today: 0, month: 0, ...(l.budget ? { budget: { ...l.budget } } : {}) };
   for (const route of map.routes) report.routes[route.alias] = { served: 0, servedBy: {}, cloud: 0, shares: {}, cloudShare: 0 };
   for (const l of map.lanes) if (l.privacy === "local-first") report.localFirst[l.name] = { served: 0, cloudFallback: 0, rate: 0 };
+  // Maps while counting (keys are data), plain objects in the report
+  const byLane = new Map<string, Totals>();
+  const byRoute = new Map<string, Totals>();
+  const byClient = new Map<string, Totals>();
+  const byModel = new Map<string, Totals>();
   // bucket -> lane -> where -> point (nested maps: no key strings built per record)
   const points = new Map<string, Map<string, Map<string, SeriesPoint>>>();
   let lastBucketKey = "";
@@ -158,10 +164,10 @@ export function createAggregator(map: Pick<RouteMap, "routes" | "lanes">, option
   return {
     add(r) {
       add(report.totals, r);
-      bump(report.byLane, r.lane ?? NONE, r);
-      bump(report.byRoute, r.alias ?? (r.requested !== undefined ? `${r.requested} (not an alias)` : NONE), r);
-      bump(report.byClient, r.client ?? NONE, r);
-      bump(report.byModel, r.model ?? NONE, r);
+      bump(byLane, r.lane ?? NONE, r);
+      bump(byRoute, r.alias ?? (r.requested !== undefined ? `${r.requested} (not an alias)` : NONE), r);
+      bump(byClient, r.client ?? NONE, r);
+      bump(byModel, r.model ?? NONE, r);
       if (r.status === "ok" && r.alias !== undefined) {
         const shares = (report.routes[r.alias] ??= { served: 0, servedBy: {}, cloud: 0, shares: {}, cloudShare: 0 });
         shares.served++;
@@ -218,6 +224,10 @@ export function createAggregator(map: Pick<RouteMap, "routes" | "lanes">, option
         t.cost = roundUsd(t.cost);
       };
       roundAll(report.totals);
+      report.byLane = Object.fromEntries(byLane);
+      report.byRoute = Object.fromEntries(byRoute);
+      report.byClient = Object.fromEntries(byClient);
+      report.byModel = Object.fromEntries(byModel);
       for (const m of [report.byLane, report.byRoute, report.byClient, report.byModel]) Object.values(m).forEach(roundAll);
       for (const s of Object.values(report.routes)) {
         s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));

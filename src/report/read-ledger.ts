@@ -57,7 +57,7 @@ export async function readLedger(dir: string, sinceIso: string | undefined, visi
       stats.skipped++;
       return;
     }
-    if (sinceIso !== undefined && r.time < sinceIso) return;
+    if (sinceIso !== undefined && !line.startsWith(TIME_PREFIX) && r.time < sinceIso) return;
     visit(r);
   };
   for (const file of files) {
