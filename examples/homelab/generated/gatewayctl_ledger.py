@@ -368,6 +368,16 @@ class GatewayctlLedger(CustomLogger):
 
     async def async_pre_call_deployment_hook(self, kwargs, call_type):
         """Refuse a call to a cloud deployment of a lane that has spent its budget; local ones always pass."""
+        try:
+            refusal = self.budget_refusal(kwargs)
+        except Exception as error:  # a ledger error never fails a request
+            warn("could not check a lane budget (%s)" % error)
+            return None
+        if refusal is not None:
+            raise refusal
+        return None
+
+    def budget_refusal(self, kwargs):
         metadata = self.metadata_of(kwargs)
         deployment_id = self.deployment_id_of(kwargs, metadata)
         deployment = self.deployments.get(deployment_id)
@@ -382,12 +392,12 @@ class GatewayctlLedger(CustomLogger):
         now = utc_now()
         daily, monthly = self.spend.spent(lane["name"], now)
         if budget.get("daily") is not None and daily >= budget["daily"]:
-            raise BudgetRefusal(
+            return BudgetRefusal(
                 "lane %r has spent its daily budget (%.4f of %.2f USD); its cloud deployments are refused until %s, "
                 "local ones keep serving" % (lane["name"], daily, budget["daily"], iso(next_day(now)))
             )
         if budget.get("monthly") is not None and monthly >= budget["monthly"]:
-            raise BudgetRefusal(
+            return BudgetRefusal(
                 "lane %r has spent its monthly budget (%.4f of %.2f USD); its cloud deployments are refused until %s, "
                 "local ones keep serving" % (lane["name"], monthly, budget["monthly"], iso(next_month(now)))
             )
