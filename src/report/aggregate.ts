@@ -260,3 +260,86 @@ export function totalsBy(report: Report, by: ReportDimension): Record<string, To
       return report.byModel;
   }
 }
+
+function addTotals(into: Totals, t: Totals): void {
+  into.requests += t.requests;
+  into.ok += t.ok;
+  into.errors += t.errors;
+  into.refused += t.refused;
+  into.tokensIn += t.tokensIn;
+  into.tokensOut += t.tokensOut;
+  into.cost += t.cost;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+}
+
+/**
+ * One report from the reports of disjoint parts of a ledger (the parallel reader's segments): every count summed,
+ * every share, rate and rounding computed again. Parts come from aggregators with the same route map and options.
+ */
+export function mergeReports(parts: Report[]): Report {
+  const [first, ...others] = parts;
+  if (!first) throw new Error("mergeReports needs at least one report");
+  const out: Report = structuredClone(first);
+  for (const p of others) {
+    addTotals(out.totals, p.totals);
+    for (const dim of ["byLane", "byRoute", "byClient", "byModel"] as const) {
+      for (const [k, t] of Object.entries(p[dim])) {
+        if (out[dim][k]) addTotals(out[dim][k]!, t);
+        else out[dim][k] = { ...t };
+      }
+    }
+    for (const [alias, s] of Object.entries(p.routes)) {
+      const r = (out.routes[alias] ??= { served: 0, servedBy: {}, cloud: 0, shares: {}, cloudShare: 0 });
+      r.served += s.served;
+      r.cloud += s.cloud;
+      addCounts(r.servedBy, s.servedBy);
+    }
+    for (const [lane, l] of Object.entries(p.localFirst)) {
+      const r = (out.localFirst[lane] ??= { served: 0, cloudFallback: 0, rate: 0 });
+      r.served += l.served;
+      r.cloudFallback += l.cloudFallback;
+    }
+    out.refusals.total += p.refusals.total;
+    addCounts(out.refusals.byReason, p.refusals.byReason);
+    addCounts(out.refusals.byClient, p.refusals.byClient);
+    addCounts(out.refusals.byHour, p.refusals.byHour);
+    for (const [client, names] of Object.entries(p.refusals.nonAliasByClient)) addCounts((out.refusals.nonAliasByClient[client] ??= {}), names);
+    addCounts(out.cloudFallbacks, p.cloudFallbacks);
+    for (const [lane, s] of Object.entries(p.spend)) {
+      const r = (out.spend[lane] ??= { today: 0, month: 0, ...(s.budget ? { budget: { ...s.budget } } : {}) });
+      r.today += s.today;
+      r.month += s.month;
+    }
+    out.series.points.push(...p.series.points);
+  }
+  const round = (t: Totals): void => {
+    t.cost = roundUsd(t.cost);
+  };
+  round(out.totals);
+  for (const dim of ["byLane", "byRoute", "byClient", "byModel"] as const) Object.values(out[dim]).forEach(round);
+  for (const s of Object.values(out.routes)) {
+    s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));
+    s.cloudShare = s.served ? s.cloud / s.served : 0;
+  }
+  for (const l of Object.values(out.localFirst)) l.rate = l.served ? l.cloudFallback / l.served : 0;
+  for (const s of Object.values(out.spend)) {
+    s.today = roundUsd(s.today);
+    s.month = roundUsd(s.month);
+  }
+  const points = new Map<string, SeriesPoint>();
+  for (const p of out.series.points) {
+    const key = `${p.bucket}\u0000${p.lane}\u0000${p.where}`;
+    const q = points.get(key);
+    if (q) {
+      q.requests += p.requests;
+      q.cost += p.cost;
+    } else points.set(key, { ...p });
+  }
+  out.series.points = [...points.values()]
+    .map((p) => ({ ...p, cost: roundUsd(p.cost) }))
+    .sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : a.where < b.where ? -1 : 1));
+  return out;
+}

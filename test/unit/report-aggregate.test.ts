@@ -1,7 +1,7 @@
 /** The report's arithmetic and alert rules over hand-made ledger records (pure; the e2e test drives the real gateway). */
 import { describe, expect, it } from "vitest";
 import type { RouteMap } from "../../src/artifact/types.js";
-import { createAggregator } from "../../src/report/aggregate.js";
+import { createAggregator, mergeReports } from "../../src/report/aggregate.js";
 import { evaluateAlerts } from "../../src/report/alerts.js";
 import { parseLedgerLine, type LedgerRecord } from "../../src/report/record.js";
 import { parseSince } from "../../src/report/run-report.js";
@@ -94,6 +94,22 @@ describe("the report aggregator", () => {
       ["budget", "routine spend", 80, 79],
     ]);
     expect(firings[2]!.message).toBe("lane routine spent 0.8 USD today: 80% of its daily budget of 1 USD (alert above 79%)");
+  });
+});
+
+describe("merging the reports of a ledger's parts (the parallel reader)", () => {
+  it("gives the report of the whole, whatever the split", () => {
+    const records: LedgerRecord[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t = new Date(Date.UTC(2026, 11, 1, 9 + (i % 3), i)).toISOString();
+      records.push(i % 4 === 0 ? fallback(t, ((i % 8) / 4 + 1) as 1 | 2, 0.01 * (i % 5)) : i % 7 === 0 ? { ...base, time: t, requested: `raw-${i % 2}`, status: "refused", refusedBy: "guard" } : local(t));
+    }
+    const whole = run(records);
+    for (const cut of [[30], [1, 59], [10, 20, 45]]) {
+      const bounds = [0, ...cut, records.length];
+      const parts = bounds.slice(1).map((end, k) => run(records.slice(bounds[k], end)));
+      expect(mergeReports(parts), `cut at ${cut.join(",")}`).toEqual(whole);
+    }
   });
 });
 
