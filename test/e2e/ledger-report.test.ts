@@ -358,4 +358,22 @@ describe("the ledger and the report on the real LiteLLM", () => {
     expect(r.json!.read.skipped).toBe(0);
     expect(r.json!.totals.requests).toBeLessThan(18 + 2 + 80);
   }, 120_000);
+
+  it("records the front door's refusals (an unknown key, a shut endpoint) without the key", async () => {
+    const unknownKey = `sk-ledger-unknown-${randomBytes(8).toString("hex")}`;
+    expect((await chat(unknownKey, { model: "web-model", messages: [{ role: "user", content: "x" }] })).status).toBe(401);
+    const shut = await fetch(`http://127.0.0.1:${port}/v1/batches`, { method: "POST", headers: { authorization: `Bearer ${APP_KEY}`, "content-type": "application/json" }, body: "{}" });
+    expect(shut.status).toBe(403);
+    const until = Date.now() + 10_000;
+    let door: Array<Record<string, unknown>> = [];
+    while (door.length < 2 && Date.now() < until) {
+      door = (await ledgerLines()).filter((l) => l.refusedBy === "front-door");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(door.map((l) => l.reason).sort()).toEqual(["/v1/batches is not an endpoint this gateway admits", "unknown key"]);
+    expect(door.find((l) => l.reason === "unknown key")).not.toHaveProperty("client");
+    const all = JSON.stringify(await ledgerLines());
+    expect(all).not.toContain(unknownKey);
+    expect(all).not.toContain(APP_KEY);
+  }, 60_000);
 });
