@@ -376,4 +376,28 @@ describe("the ledger and the report on the real LiteLLM", () => {
     expect(all).not.toContain(unknownKey);
     expect(all).not.toContain(APP_KEY);
   }, 60_000);
+
+  it("records a streamed request once, with its tokens, when the stream ends", async () => {
+    const before = (await ledgerLines()).length;
+    const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${APP_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "routine-router", stream: true, messages: [{ role: "user", content: "stream please" }], max_tokens: 8 }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("data: [DONE]");
+    const until = Date.now() + 10_000;
+    let lines = await ledgerLines();
+    while (lines.length < before + 1 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      lines = await ledgerLines();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    lines = await ledgerLines();
+    // rotation may have dropped old lines meanwhile: look at the newest
+    const last = lines.at(-1)!;
+    expect(last).toMatchObject({ client: "app", alias: "routine-router", status: "ok", deployment: "routine-router:llama", location: "local" });
+    expect(last.tokensOut as number).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.time === last.time)).toHaveLength(1);
+  }, 60_000);
 });
