@@ -107,9 +107,11 @@ beforeAll(async () => {
         "secure-core": { lane: "private", model: "llama" },
         "routine-router": { lane: "routine", model: "llama", fallbacks: ["mini"] },
         "web-model": { lane: "web", model: "mini" },
+        // cloud first, a local model as its fallback: once web's budget is spent, the local one answers
+        "web-or-local": { lane: "web", model: "mini", fallbacks: ["llama"] },
       },
       clients: {
-        app: { key: { secret: "APP_KEY" }, routes: ["routine-router", "web-model"] },
+        app: { key: { secret: "APP_KEY" }, routes: ["routine-router", "web-model", "web-or-local"] },
         private: { key: { secret: "PRIVATE_KEY" }, lanes: ["private"] },
       },
       ledger: { maxBytes: 2048, keep: 8 },
@@ -375,6 +377,14 @@ describe("the ledger and the report on the real LiteLLM", () => {
     const all = JSON.stringify(await ledgerLines());
     expect(all).not.toContain(unknownKey);
     expect(all).not.toContain(APP_KEY);
+  }, 60_000);
+
+  it("a spent budget refuses a cloud primary and lets its local fallback answer", async () => {
+    const calls = cloud.modelCalls().length;
+    const a = await ask(APP_KEY, "web-or-local");
+    expect(a.status, a.text).toBe(200);
+    expect(a.modelId).toBe("gw-fallback-llama:llama");
+    expect(cloud.modelCalls().length).toBe(calls);
   }, 60_000);
 
   it("records a streamed request once, with its tokens, when the stream ends", async () => {
