@@ -14,8 +14,12 @@ Lane budgets: the route map gives each lane's budget (USD per UTC day and month)
 the current month is summed from the ledger files, and every priced request adds to it. Just before a
 request would be sent to a cloud deployment, the spend of the requesting alias's lane is compared with its
 budget; once spent, the call is refused with HTTP 402 naming the lane and the reset time (402, not 429,
-so that neither LiteLLM nor a client SDK retries it). Local
-deployments are never refused, so a local-first route keeps answering from its local model.
+so that neither LiteLLM nor a client SDK retries it). Local deployments are never refused, so a
+local-first route keeps answering from its local model.
+
+One line per request: a served one is written by the success event (for a stream, when it ends), a failed
+or refused one by the proxy's failure hook. LiteLLM's failure events come once per deployment attempt and
+are not used, so a request its fallback served is one line, not two.
 
 Writing is one append of one line on an already open file: a ledger error is printed and never fails a
 request. It reads route-map.json from its own directory once, at import. If that file is missing the import
