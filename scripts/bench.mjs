@@ -6,7 +6,10 @@
 // sync-example (no-op sync of the example build vs rsync -a), start (gatewayctl start --runtime process vs litellm --config
 // directly), docker-start (gatewayctl start on Docker vs docker run of the same image and config; needs DOCKER_HOST and
 // scripts/build-litellm-image.sh), door (per-request latency through the front door and guard vs the same LiteLLM
-// and config without them, p50/p99 at concurrency 1 and 20), test-routes (20 routes vs 1 route, 300 ms backend).
+// and config without them, p50/p99 at concurrency 1 and 20), ledger (per-request latency with the request ledger
+// callback vs the same LiteLLM and config without it, p50/p99 at concurrency 1 and 20), report (gatewayctl report
+// over a generated 1,000,000-line ledger vs reading the same file line by line; time and peak RSS), test-routes
+// (20 routes vs 1 route, 300 ms backend).
 // Everything listens on 127.0.0.1 only and stops by itself.
 import { spawnSync, spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
@@ -26,6 +29,7 @@ const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
 const work = mkdtempSync(join(tmpdir(), "gatewayctl-bench-"));
 const results = [];
+const { writeSyntheticLedger } = await import(join(ROOT, "scripts", "synthetic-ledger.mjs"));
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -425,6 +429,130 @@ try {
     } finally {
       backend.server.close();
     }
+  }
+
+  // --- per-request latency with the request ledger callback (real LiteLLM, same config otherwise) ----------
+  if (want("ledger")) {
+    if (!existsSync(LITELLM)) throw new Error("LiteLLM is not installed: run scripts/setup-litellm.sh");
+    const backend = await startDelayedOllamaStandIn(0);
+    const procs = [];
+    try {
+      const dir = join(work, "ledger");
+      mkdirSync(dir, { recursive: true });
+      const secretsFile = writeSecrets(dir);
+      const policy = benchPolicy({ routes: 3, port: await freePort(), ollamaUrl: backend.url, runtimeDir: join(dir, "runtime"), secretsFile });
+      policy.clients = { bench: { key: { secret: "BENCH_CLIENT_KEY" }, lanes: ["private"] } };
+      const policyFile = join(dir, "gateway.policy.yaml");
+      writeFileSync(policyFile, stringify(policy));
+      cli(["build", "--policy", policyFile]);
+      const masterKey = `sk-bench-ledger-master-${Date.now()}`;
+      const clientKey = `sk-bench-ledger-client-${Date.now()}`;
+      // two copies of the one build: with the ledger callback, and with the guard alone (front door in both)
+      const variant = async (name, callbacks) => {
+        const d = join(dir, name);
+        cpSync(join(dir, "generated"), d, { recursive: true });
+        const config = parseYaml(readFileSync(join(d, "config.yaml"), "utf8"));
+        config.litellm_settings.callbacks = callbacks;
+        writeFileSync(join(d, "config.yaml"), stringify(config));
+        const port = await freePort();
+        const ledgerDir = join(dir, `${name}-ledger`);
+        const proc = spawn(LITELLM, ["--config", join(d, "config.yaml"), "--host", "127.0.0.1", "--port", String(port)], {
+          cwd: d,
+          env: {
+            ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", LITELLM_MODE: "PRODUCTION", PYTHONDONTWRITEBYTECODE: "1",
+            GATEWAYCTL_SECRET_LITELLM_MASTER_KEY: masterKey, GATEWAYCTL_SECRET_BENCH_CLIENT_KEY: clientKey, GATEWAYCTL_LEDGER_DIR: ledgerDir,
+          },
+          stdio: "ignore",
+          detached: true,
+        });
+        procs.push(proc);
+        const url = `http://127.0.0.1:${port}`;
+        await waitReady(url, 180_000);
+        return { url, ledgerDir };
+      };
+      const generated = parseYaml(readFileSync(join(dir, "generated", "config.yaml"), "utf8"));
+      const all = generated.litellm_settings.callbacks;
+      const withLedger = await variant("with-ledger", all);
+      const without = await variant("without-ledger", all.filter((c) => !c.startsWith("gatewayctl_ledger.")));
+      const series = async (baseUrl, concurrency, total) => {
+        const lat = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < total) {
+            next++;
+            const t0 = performance.now();
+            const r = await fetch(`${baseUrl}/v1/chat/completions`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${clientKey}`, "content-type": "application/json" },
+              body: JSON.stringify({ model: "route-0", messages: [{ role: "user", content: "bench" }], max_tokens: 4 }),
+            });
+            await r.text();
+            if (r.status !== 200) throw new Error(`bench request failed: HTTP ${r.status}`);
+            lat.push(performance.now() - t0);
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        return lat;
+      };
+      const pct = (lat, q) => {
+        const s = [...lat].sort((a, b) => a - b);
+        return s[Math.min(s.length - 1, Math.floor(s.length * q))];
+      };
+      for (const [concurrency, total] of [[1, 200], [20, 400]]) {
+        await series(without.url, concurrency, 20); // warm-up
+        await series(withLedger.url, concurrency, 20);
+        // interleaved halves, so that drift on a shared machine hits both alike
+        const a = [], b = [];
+        for (let half = 0; half < 2; half++) {
+          a.push(...(await series(without.url, concurrency, total / 2)));
+          b.push(...(await series(withLedger.url, concurrency, total / 2)));
+        }
+        report("ledger", `p50 with the ledger callback, concurrency ${concurrency}`, pct(b, 0.5), "p50 without it", pct(a, 0.5), { text: "< 1.05×", ok: (r) => r < 1.05 });
+        report("ledger", `p99 with the ledger callback, concurrency ${concurrency}`, pct(b, 0.99), "p99 without it", pct(a, 0.99));
+      }
+      // LiteLLM runs success callbacks after the response: give the last ones a moment
+      await new Promise((r) => setTimeout(r, 3000));
+      const written = readFileSync(join(withLedger.ledgerDir, "ledger.jsonl"), "utf8").split("\n").filter(Boolean).length;
+      console.log(`ledger       lines written by the ledger callback: ${written} (requests sent to it: ${2 * 20 + 200 + 400})`);
+    } finally {
+      for (const p of procs) {
+        try {
+          process.kill(-p.pid, "SIGTERM");
+        } catch {}
+      }
+      backend.server.close();
+    }
+  }
+
+  // --- gatewayctl report over a generated ledger of 1,000,000 lines ---------------------------------------
+  if (want("report")) {
+    const lines = Number(process.env.BENCH_LEDGER_LINES ?? 1_000_000);
+    const ledgerDir = join(work, "report-ledger");
+    const bytes = await writeSyntheticLedger(ledgerDir, lines);
+    const file = join(ledgerDir, "ledger.jsonl");
+    // baseline: node reading the same file line by line (no parsing), as fast as a streaming reader can be
+    const baselineScript = `const rl=require("readline").createInterface({input:require("fs").createReadStream(${JSON.stringify(file)},{highWaterMark:1<<20})});let n=0;rl.on("line",()=>n++);rl.on("close",()=>console.log(n));`;
+    // peak memory of the CLI process itself, reported by a preload on exit
+    const rssFile = join(work, "report-rss.txt");
+    const preload = join(work, "report-rss.cjs");
+    writeFileSync(preload, `process.on("exit",()=>require("fs").writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)));`);
+    const args = ["--require", preload, CLI, "report", "--policy", join(ROOT, "examples", "homelab", "gateway.policy.yaml"), "--from", join(ROOT, "examples", "homelab", "generated"), "--ledger", ledgerDir, "--json"];
+    const runs = Number(process.env.BENCH_REPORT_RUNS ?? 3);
+    const base = timeMedian(process.execPath, ["-e", baselineScript], runs);
+    const times = [], rss = [];
+    timeOnce(process.execPath, args);
+    for (let k = 0; k < runs; k++) {
+      times.push(timeOnce(process.execPath, args));
+      rss.push(Number(readFileSync(rssFile, "utf8")) / 1024);
+    }
+    const ms = median(times);
+    const peak = Math.max(...rss);
+    report("report", `report --json over ${lines.toLocaleString("en")} lines (${(bytes / 1e6).toFixed(0)} MB)`, ms, "reading its lines", base, { text: "< 3 s", ok: (_r, t) => t < 3000 });
+    console.log(`report       peak RSS of report over ${lines.toLocaleString("en")} lines: ${peak.toFixed(0)} MB  (goal < 200 MB: ${peak < 200 ? "met" : "NOT met"})`);
+    results.push({ section: "report", name: "peak RSS MB", value: peak });
+    const day = [];
+    for (let k = 0; k < runs; k++) day.push(timeOnce(process.execPath, [...args, "--since", "24h"]));
+    report("report", `report --json --since 24h (1/7 of the same ledger)`, median(day), "reading its lines", base);
   }
 
   // --- start and test-routes (real LiteLLM) -----------------------------------------------------------

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in docker.io iptables docker-compose pass gnupg rsync hyperfine busybox-static tmux systemd python3-venv mmdebstrap; do
+for p in docker.io iptables docker-compose pass gnupg rsync hyperfine busybox-static tmux systemd python3-venv mmdebstrap chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

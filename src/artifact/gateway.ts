@@ -5,7 +5,7 @@
  */
 import type { Policy } from "../policy/schema.js";
 import { gatewayEnvName } from "./front-door.js";
-import { AUTH_MODULE, CONFIG_FILE, GUARD_MODULE, type GatewayFacts } from "./types.js";
+import { AUTH_MODULE, CONFIG_FILE, GUARD_MODULE, LEDGER_DIR_ENV, LEDGER_DIR_NAME, LEDGER_MODULE, type GatewayFacts } from "./types.js";
 
 /** Port LiteLLM listens on inside the container; the policy port is the published one. */
 export const CONTAINER_PORT = 4000;
@@ -21,6 +21,19 @@ export const DEFAULT_OUT_DIR = "generated";
 export const OFFICIAL_LITELLM_IMAGE = "ghcr.io/berriai/litellm";
 /** Host a containerised proxy uses to reach a service on the Docker host (ExtraHosts host-gateway). */
 export const DOCKER_HOST_ALIAS = "host.docker.internal";
+
+/** Where the ledger directory (in the runtime's state directory) is mounted, writable, inside the container. */
+export const CONTAINER_LEDGER_DIR = "/var/lib/gatewayctl/ledger";
+
+/** The state directory beside a runtime directory `D` (`D.state`): what is running, the ledger. */
+export function stateDirOf(runtimeDir: string): string {
+  return `${runtimeDir.replace(/[\\/]+$/, "")}.state`;
+}
+
+/** The ledger directory of the gateway of runtime directory `D` (`D.state/ledger`), as a path string. */
+export function ledgerDirOf(runtimeDir: string): string {
+  return `${stateDirOf(runtimeDir)}/${LEDGER_DIR_NAME}`;
+}
 
 /** Environment every gateway gets, whatever the runtime: offline price map, no stray .env loading. */
 export const GATEWAY_ENV: Readonly<Record<string, string>> = {
@@ -94,6 +107,8 @@ export interface ContainerSpec {
   secretEnv: Array<{ env: string; secret: string }>;
   publish: { hostIp: string; hostPort: number; containerPort: number };
   mount: { source: string; target: string; readOnly: true };
+  /** the ledger directory (state, survives restarts and syncs), the only writable mount; its path is in env LEDGER_DIR_ENV */
+  stateMount: { source: string; target: string; readOnly: false };
   healthcheck: { test: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
   extraHosts: string[];
   restart: "unless-stopped";
@@ -109,10 +124,11 @@ export function containerSpec(facts: GatewayFacts, runtimeDir: string, generated
   return {
     image: imageWithTag(imageOverride ?? facts.image),
     command: ["--config", CONTAINER_CONFIG_PATH, "--port", String(CONTAINER_PORT)],
-    fixedEnv: { ...GATEWAY_ENV },
+    fixedEnv: { ...GATEWAY_ENV, [LEDGER_DIR_ENV]: CONTAINER_LEDGER_DIR },
     secretEnv: facts.secretNames.map((secret) => ({ env: gatewayEnvName(secret), secret })),
     publish: { hostIp: facts.bind, hostPort: facts.port, containerPort: CONTAINER_PORT },
     mount: { source: generationsDirOf(runtimeDir), target: CONTAINER_GENERATIONS_DIR, readOnly: true },
+    stateMount: { source: ledgerDirOf(runtimeDir), target: CONTAINER_LEDGER_DIR, readOnly: false },
     // the LiteLLM image has python3 and neither wget nor curl
     healthcheck: { test: ["CMD", "python3", "-c", HEALTHCHECK_PY], intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 60 },
     extraHosts: [`${DOCKER_HOST_ALIAS}:host-gateway`],
@@ -146,6 +162,6 @@ export function gatewayFacts(policy: Policy, secretNames: string[]): GatewayFact
     masterKeySecret: g.masterKey.secret,
     // the master key, the backends' keys and every client's key
     secretNames: [...new Set([g.masterKey.secret, ...secretNames, ...Object.values(policy.clients ?? {}).map((c) => c.key.secret)])].sort(),
-    modules: [GUARD_MODULE, AUTH_MODULE],
+    modules: [GUARD_MODULE, AUTH_MODULE, LEDGER_MODULE],
   };
 }

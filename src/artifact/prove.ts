@@ -7,7 +7,7 @@ import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { configHasGuard, proveRoutes } from "../privacy/prove.js";
 import type { ProofReport, RouteExpectation } from "../privacy/types.js";
 import type { Artifact } from "./read.js";
-import { AUTH_FUNCTION, AUTH_MODULE, GUARD_MODULE, type RouteMap } from "./types.js";
+import { AUTH_FUNCTION, AUTH_MODULE, GUARD_MODULE, LEDGER_CALLBACK, LEDGER_MODULE, type RouteMap } from "./types.js";
 
 /** Deployments a route map declares cloud (by their backend's `location`), whatever their api_base looks like. */
 export function cloudDeploymentIds(map: Pick<RouteMap, "deployments">): string[] {
@@ -73,6 +73,11 @@ export function proveArtifact(artifact: Artifact, options: { localHosts?: string
   const general = artifact.config.general_settings && typeof artifact.config.general_settings === "object" ? artifact.config.general_settings : {};
   if (artifact.routeMap.gateway.modules.includes(AUTH_MODULE) && general.custom_auth !== AUTH_FUNCTION) {
     moduleProblems.push(`${artifact.configFile} does not load the front door (general_settings.custom_auth is not ${AUTH_FUNCTION}): any key would reach every endpoint`);
+  }
+  const litellmSettings = artifact.config.litellm_settings && typeof artifact.config.litellm_settings === "object" ? artifact.config.litellm_settings : {};
+  const callbacks = Array.isArray(litellmSettings.callbacks) ? litellmSettings.callbacks : [];
+  if (artifact.routeMap.gateway.modules.includes(LEDGER_MODULE) && !callbacks.includes(LEDGER_CALLBACK)) {
+    moduleProblems.push(`${artifact.configFile} does not load the request ledger (litellm_settings.callbacks lacks ${LEDGER_CALLBACK}): requests would go unrecorded and lane budgets unenforced`);
   }
   const report = proveAgainstRouteMap(artifact.config, artifact.routeMap, {
     guardPresent: artifact.modules.has(GUARD_MODULE),

@@ -60,6 +60,21 @@ const RouteMapSchema = z.object({
     }),
   ),
   internalGroups: z.array(z.string()),
+  lanes: z.array(
+    z.object({
+      name: z.string().min(1),
+      privacy: PrivacyEnum,
+      budget: z.object({ daily: z.number().positive().optional(), monthly: z.number().positive().optional() }).optional(),
+    }),
+  ),
+  ledger: z.object({ maxBytes: z.number().int().positive(), keep: z.number().int().min(1) }),
+  alerts: z.array(
+    z.discriminatedUnion("rule", [
+      z.object({ rule: z.literal("cloud-fallback"), lane: z.string(), name: z.string().optional() }),
+      z.object({ rule: z.literal("refusals"), perHour: z.number().int().nonnegative(), name: z.string().optional() }),
+      z.object({ rule: z.literal("budget"), lane: z.string(), percent: z.number().positive(), name: z.string().optional() }),
+    ]),
+  ),
 });
 
 /** Parse route-map.json text. Throws InputError (code ROUTE_MAP_INVALID) naming the first problems. */

@@ -1,4 +1,4 @@
-import type { BackendType, Price, Privacy } from "../policy/schema.js";
+import type { Alert, BackendType, Budget, Price, Privacy } from "../policy/schema.js";
 
 /**
  * The build artifact's vocabulary: what `gatewayctl build` writes into its output directory and every later stage
@@ -28,6 +28,16 @@ export const AUTH_MODULE = "gatewayctl_auth";
 export const AUTH_FILE = `${AUTH_MODULE}.py`;
 /** Value for general_settings.custom_auth that loads the front door. */
 export const AUTH_FUNCTION = `${AUTH_MODULE}.user_api_key_auth`;
+/** Module name of the request ledger (a LiteLLM logging callback that also enforces lane budgets). */
+export const LEDGER_MODULE = "gatewayctl_ledger";
+export const LEDGER_FILE = `${LEDGER_MODULE}.py`;
+/** Value for litellm_settings.callbacks that loads the ledger. */
+export const LEDGER_CALLBACK = `${LEDGER_MODULE}.proxy_handler_instance`;
+/** Environment variable naming the writable directory the ledger appends to (set by both runtimes). */
+export const LEDGER_DIR_ENV = "GATEWAYCTL_LEDGER_DIR";
+/** The ledger's directory inside the runtime's state directory, and its current file (rotated ones get .1, .2, ...). */
+export const LEDGER_DIR_NAME = "ledger";
+export const LEDGER_FILE_NAME = "ledger.jsonl";
 /** File next to the guard whose content, when equal to the environment variable below, turns on drill mode. */
 export const GUARD_DRILL_TOKEN_FILE = "gatewayctl-drill-token";
 /** Environment variable that must carry the drill token (set only on a test-routes --drill gateway). */
@@ -130,6 +140,22 @@ export interface FrontDoor {
   masterEndpoints: string[];
 }
 
+/** A lane as the ledger, the budget check and the report need it. */
+export interface LaneInfo {
+  name: string;
+  privacy: Privacy;
+  /** USD on priced deployments per UTC day / month; absent: no budget */
+  budget?: Budget;
+}
+
+/** How the gateway keeps its request ledger (see gatewayctl_ledger.py). */
+export interface LedgerFacts {
+  /** the current file is rotated once it reaches this size */
+  maxBytes: number;
+  /** rotated files kept (ledger.jsonl.1 ... .keep) */
+  keep: number;
+}
+
 /** The machine-readable route map (`route-map.json`), read by every later stage and by the privacy guard. */
 export interface RouteMap {
   generatedBy: string;
@@ -139,6 +165,11 @@ export interface RouteMap {
   deployments: DeploymentInfo[];
   /** model groups that exist only to be fallback targets */
   internalGroups: string[];
+  /** every lane, sorted by name, with its budget */
+  lanes: LaneInfo[];
+  ledger: LedgerFacts;
+  /** the policy's alert rules, checked by `report --check` */
+  alerts: Alert[];
 }
 
 /** The generated LiteLLM config, as an object (also written as config.yaml). */

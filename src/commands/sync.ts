@@ -79,8 +79,11 @@ export function registerSync(program: Command): void {
     .option("--dry-run", "report what would change; write nothing")
     .option("--timeout <seconds>", "treat the source as hung after this many seconds without progress (default: the policy's runtime.sourceTimeoutSeconds, else 15)")
     .option("--keep <n>", "previous generations to keep (default: the policy's runtime.keep, else 5)")
-    .option("--print-systemd-unit", "print a systemd unit that runs sync, then start, at boot (writes nothing)")
-    .option("--user <name>", "with --print-systemd-unit: the non-root user the unit runs as (default: you; under sudo, the sudo user; as root, gatewayctl)")
+    .option(
+      "--print-systemd-unit [unit]",
+      "print a systemd unit (writes nothing): gatewayctl.service (default) runs sync, then start, at boot; gatewayctl-report.timer and gatewayctl-report.service run `report --check` every hour",
+    )
+    .option("--user <name>", "with --print-systemd-unit: the non-root user the units run as (default: you; under sudo, the sudo user; as root, gatewayctl)")
     .option("--json", "print one JSON object")
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const { stdout, stderr, printJson } = await import("../lib/output.js");
@@ -91,14 +94,20 @@ export function registerSync(program: Command): void {
         dryRun: raw.dryRun === true,
         timeout: await optionalNumber(raw, "timeout", { min: 0.1, max: 3600 }),
         keep: await optionalNumber(raw, "keep", { min: 1, max: 100, integer: true }),
-        printSystemdUnit: raw.printSystemdUnit === true,
+        printSystemdUnit: raw.printSystemdUnit !== undefined && raw.printSystemdUnit !== false,
         user: await optionalText(raw, "user"),
         json: raw.json === true,
       };
       const policyGiven = cmd.getOptionValueSource("policy") === "cli";
       if (flags.printSystemdUnit) {
-        const { renderSystemdUnit } = await import("../runtime/sync-systemd.js");
-        const unit = await renderSystemdUnit({ policyFile: flags.policy, ...(flags.user ? { user: flags.user } : {}) });
+        const { renderSystemdUnit, SYSTEMD_UNITS } = await import("../runtime/sync-systemd.js");
+        const name = raw.printSystemdUnit === true ? SYSTEMD_UNITS[0] : String(raw.printSystemdUnit);
+        const known = SYSTEMD_UNITS.find((u) => u === name);
+        if (!known) {
+          const { InputError } = await import("../lib/errors.js");
+          throw new InputError(`--print-systemd-unit ${name}: no such unit`, { code: "INVALID_FLAGS", hint: `one of ${SYSTEMD_UNITS.join(", ")}` });
+        }
+        const unit = await renderSystemdUnit({ policyFile: flags.policy, ...(flags.user ? { user: flags.user } : {}) }, known);
         if (flags.json) printJson({ unit });
         else stdout(unit);
         return;

@@ -35,7 +35,7 @@ export function composeData(spec: ContainerSpec): Record<string, unknown> {
     image: spec.image,
     command: spec.command,
     ports: [publishedPort(spec)],
-    volumes: [`${spec.mount.source}:${spec.mount.target}:ro`],
+    volumes: [`${spec.mount.source}:${spec.mount.target}:ro`, `${spec.stateMount.source}:${spec.stateMount.target}`],
     environment,
     extra_hosts: spec.extraHosts,
     healthcheck: {
@@ -65,6 +65,7 @@ export function renderCompose(policy: Policy, facts: GatewayFacts, meta: Generat
       `LiteLLM proxy for docker-compose: first \`gatewayctl sync\`, then \`${up}\` from this directory`,
       "(`docker compose` with Compose v2). After a later sync, `docker-compose restart` serves the new generation.",
       `The runtime's generations directory ${spec.mount.source} is mounted read-only at ${spec.mount.target}; LiteLLM reads ${spec.command[1]}.`,
+      `The request ledger is written to ${spec.stateMount.source} (mounted writable at ${spec.stateMount.target}); it survives restarts and syncs.`,
       secretsNote,
       ...(facts.runtime === "process"
         ? ["This policy runs LiteLLM as a process (gateway.runtime: process): loopback backend URLs in config.yaml are kept, and inside a container they would point at the container itself."]

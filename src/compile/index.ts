@@ -4,13 +4,14 @@ import { PolicyError, type Diagnostic } from "../lib/errors.js";
 import { DEFAULT_OUT_DIR } from "../artifact/gateway.js";
 import { artifactFromTexts } from "../artifact/read.js";
 import { proveArtifact } from "../artifact/prove.js";
-import { AUTH_FILE, BUILD_MANIFEST_FILE, CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
+import { AUTH_FILE, BUILD_MANIFEST_FILE, CONFIG_FILE, GUARD_FILE, LEDGER_FILE, ROUTE_MAP_FILE } from "../artifact/types.js";
 import { renderBuildManifest } from "../artifact/build-manifest.js";
 import { toYaml } from "../artifact/yaml.js";
 import { renderClients } from "../clients/index.js";
 import { proveClientFiles } from "../clients/proof.js";
 import { AUTH_MODULE_SOURCE } from "./auth-source.js";
 import { GUARD_MODULE_SOURCE } from "./guard-source.js";
+import { LEDGER_MODULE_SOURCE } from "./ledger-source.js";
 import { renderCompose } from "./compose.js";
 import { renderEnvExample } from "./env-example.js";
 import { generatedByLine, generatedMeta, hashHeader } from "./header.js";
@@ -65,6 +66,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     { path: ROUTE_MAP_FILE, content: `${JSON.stringify(routeMap, null, 2)}\n` },
     { path: GUARD_FILE, content: `${hashHeader(meta, "Privacy guard loaded by litellm_settings.callbacks.")}${GUARD_MODULE_SOURCE}` },
     { path: AUTH_FILE, content: `${hashHeader(meta, "Front door loaded by general_settings.custom_auth.")}${AUTH_MODULE_SOURCE}` },
+    { path: LEDGER_FILE, content: `${hashHeader(meta, "Request ledger and lane budgets, loaded by litellm_settings.callbacks.")}${LEDGER_MODULE_SOURCE}` },
     ...clients.files,
   ];
   files.push({ path: BUILD_MANIFEST_FILE, content: renderBuildManifest(files, routeMap.generatedBy) });

@@ -1,6 +1,6 @@
 import type { Policy } from "../policy/schema.js";
 import { gatewayEnvName } from "../artifact/front-door.js";
-import { AUTH_FUNCTION, GUARD_CALLBACK } from "../artifact/types.js";
+import { AUTH_FUNCTION, GUARD_CALLBACK, LEDGER_CALLBACK } from "../artifact/types.js";
 import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
 import type { LiteLLMConfig } from "../artifact/types.js";
 
@@ -47,7 +47,8 @@ export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMCo
       fallbacks,
     },
     litellm_settings: {
-      callbacks: [GUARD_CALLBACK],
+      // the guard first (it refuses before anything is routed), then the request ledger (records, enforces lane budgets)
+      callbacks: [GUARD_CALLBACK, LEDGER_CALLBACK],
     },
     general_settings: {
       master_key: `os.environ/${gatewayEnvName(policy.gateway.masterKey.secret)}`,

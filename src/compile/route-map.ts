@@ -246,5 +246,13 @@ export function toRouteMap(policy: Policy, plan: GatewayPlan, generatedBy: strin
       price: d.price,
     })),
     internalGroups: plan.internalGroups,
+    lanes: Object.keys(policy.lanes)
+      .sort()
+      .map((name) => {
+        const lane = policy.lanes[name]!;
+        return { name, privacy: lane.privacy, ...(lane.budget ? { budget: { ...lane.budget } } : {}) };
+      }),
+    ledger: { maxBytes: policy.ledger.maxBytes, keep: policy.ledger.keep },
+    alerts: policy.alerts.map((a) => ({ ...a })),
   };
 }

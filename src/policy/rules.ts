@@ -59,6 +59,7 @@ export function checkPolicyRules(policy: Policy, written: WrittenCheck): Finding
     ...checkPrivacy(policy),
     ...checkCost(policy),
     ...checkClients(policy),
+    ...checkAlerts(policy),
     ...checkSecretsProvider(policy, written),
     ...checkGateway(policy, written),
   ];
@@ -379,6 +380,22 @@ function checkCost(policy: Policy): Finding[] {
       }
     }
   }
+  return out;
+}
+
+/** Alert rules name lanes that exist; a budget alert needs a lane with a budget. */
+function checkAlerts(policy: Policy): Finding[] {
+  const out: Finding[] = [];
+  const lanes = Object.keys(policy.lanes);
+  policy.alerts.forEach((a, i) => {
+    if (a.rule === "refusals") return;
+    const lane = Object.hasOwn(policy.lanes, a.lane) ? policy.lanes[a.lane] : undefined;
+    if (!lane) {
+      out.push(finding("error", ["alerts", i, "lane"], "value", `unknown lane "${a.lane}"${suggestionSuffix(a.lane, lanes)}`, `lanes defined: ${list(lanes)}`));
+    } else if (a.rule === "budget" && !lane.budget) {
+      out.push(finding("error", ["alerts", i, "lane"], "value", `lane "${a.lane}" has no budget for this alert to compare with`, `add budget: { daily: USD } to lanes.${a.lane}, or remove the alert`));
+    }
+  });
   return out;
 }
 

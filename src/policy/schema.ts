@@ -84,6 +84,15 @@ const RequestTimeoutSchema = z
     `Seconds a deployment may take to answer (at most ${MAX_REQUEST_TIMEOUT_SECONDS}): then a local-first route falls back and a local-only route fails closed`,
   );
 
+export const BudgetSchema = z
+  .strictObject({
+    daily: z.number().positive().optional().describe("USD per UTC day"),
+    monthly: z.number().positive().optional().describe("USD per UTC calendar month"),
+  })
+  .refine((b) => b.daily !== undefined || b.monthly !== undefined, { message: "a budget needs daily, monthly or both" })
+  .describe("USD the lane may spend on priced (cloud) deployments; once spent they are refused until the reset, local ones keep serving");
+export type Budget = z.infer<typeof BudgetSchema>;
+
 export const LaneSchema = z
   .strictObject({
     privacy: PrivacySchema,
@@ -92,6 +101,7 @@ export const LaneSchema = z
     timeoutSeconds: RequestTimeoutSchema.optional().describe(
       `Request timeout of this lane's routes in seconds (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS}, at most ${MAX_REQUEST_TIMEOUT_SECONDS}); a route may override it`,
     ),
+    budget: BudgetSchema.optional(),
   })
   .describe("A kind of work with its privacy and cost rules");
 export type Lane = z.infer<typeof LaneSchema>;
@@ -176,6 +186,44 @@ export const RuntimeSchema = z
   .describe("The local runtime copy the gateway runs from");
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
+/** The request ledger the gateway appends to (one JSON line per request, in the runtime's state directory). */
+export const LedgerSchema = z
+  .strictObject({
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 ** 3)
+      .default(64 * 1024 ** 2)
+      .describe("Size at which the ledger file is rotated (bytes, default 64 MiB)"),
+    keep: z.number().int().min(1).max(100).default(3).describe("Rotated ledger files kept beside the current one"),
+  })
+  .describe("The request ledger: at most maxBytes x (keep + 1) on disk");
+export type Ledger = z.infer<typeof LedgerSchema>;
+
+/** Alert rules, checked by `gatewayctl report --check` over the ledger. */
+export const AlertSchema = z
+  .discriminatedUnion("rule", [
+    z.strictObject({
+      rule: z.literal("cloud-fallback"),
+      lane: z.string().describe("Key of a lane: fires on any request of it served by a cloud fallback"),
+      name: z.string().optional(),
+    }),
+    z.strictObject({
+      rule: z.literal("refusals"),
+      perHour: z.number().int().nonnegative().describe("Fires when more requests than this are refused within one clock hour (UTC)"),
+      name: z.string().optional(),
+    }),
+    z.strictObject({
+      rule: z.literal("budget"),
+      lane: z.string().describe("Key of a lane with a budget"),
+      percent: z.number().positive().max(1000).describe("Fires when today's or this month's spend is above this share of the budget"),
+      name: z.string().optional(),
+    }),
+  ])
+  .describe("An alert rule: cloud-fallback (lane), refusals (perHour), budget (lane, percent)");
+export type Alert = z.infer<typeof AlertSchema>;
+
 export const PolicySchema = z
   .strictObject({
     version: z.literal(1).describe("Policy format version: 1"),
@@ -192,6 +240,8 @@ export const PolicySchema = z
       .record(z.string().regex(KEY_NAME), ClientSchema)
       .default({})
       .describe("Clients by name, each with its own key and aliases; the master key is gatewayctl's alone"),
+    ledger: LedgerSchema.default(LedgerSchema.parse({})),
+    alerts: z.array(AlertSchema).default([]).describe("Rules `gatewayctl report --check` fires on"),
   })
   .describe("gatewayctl policy: backends, models, lanes and route aliases for one LiteLLM gateway");
 export type Policy = z.infer<typeof PolicySchema>;

@@ -13,7 +13,7 @@
  * version inside the image is read and judged like the process runtime's: a forbidden release is stopped.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { CONTAINER_CONFIG_PATH, CONTAINER_GENERATIONS_DIR, LABELS, containerName, containerSpec, gatewayBaseUrl, publishLabel, type ContainerSpec } from "../artifact/gateway.js";
@@ -336,6 +336,7 @@ export function createDockerRuntime(): GatewayRuntime {
         if (labels[LABELS.envHash] !== eh) reasons.push("environment (secrets) changed");
         if (labels[LABELS.publish] !== publish) reasons.push(`address ${labels[LABELS.publish] ?? "?"} -> ${publish}`);
         if (existing.Mounts?.find((m) => m.Destination === CONTAINER_GENERATIONS_DIR) === undefined) reasons.push("runtime mount changed");
+        if (existing.Mounts?.find((m) => m.Destination === spec.stateMount.target) === undefined) reasons.push("no ledger mount yet");
         if (reasons.length === 0) {
           if (!existing.State.Running) {
             progress(`starting the existing container ${name} (${existing.Id.slice(0, 12)}), unchanged`);
@@ -363,6 +364,8 @@ export function createDockerRuntime(): GatewayRuntime {
         });
       }
 
+      // the ledger's directory: created here (0700) so the Engine does not create it for root
+      await mkdir(spec.stateMount.source, { recursive: true, mode: 0o700 });
       const env = Object.entries({ ...spec.fixedEnv, ...req.env })
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, v]) => `${k}=${v}`);
@@ -386,7 +389,10 @@ export function createDockerRuntime(): GatewayRuntime {
           ExposedPorts: { [port]: {} },
           Healthcheck: engineHealthcheck(spec),
           HostConfig: {
-            Mounts: [{ Type: "bind", Source: spec.mount.source, Target: spec.mount.target, ReadOnly: spec.mount.readOnly }],
+            Mounts: [
+              { Type: "bind", Source: spec.mount.source, Target: spec.mount.target, ReadOnly: spec.mount.readOnly },
+              { Type: "bind", Source: spec.stateMount.source, Target: spec.stateMount.target, ReadOnly: spec.stateMount.readOnly },
+            ],
             PortBindings: { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] },
             RestartPolicy: { Name: spec.restart },
             ExtraHosts: spec.extraHosts,

@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { dirname, basename, join, resolve } from "node:path";
-import { generationsDirOf } from "../artifact/gateway.js";
+import { generationsDirOf, ledgerDirOf, stateDirOf } from "../artifact/gateway.js";
 
 /** Expand a leading `~/` and resolve relative paths against `base`. */
 export function expandPath(p: string, base: string = process.cwd()): string {
@@ -14,12 +14,14 @@ export function expandPath(p: string, base: string = process.cwd()): string {
  *   D                 the live runtime (what the gateway reads; swapped atomically by sync)
  *   D.generations/    previous generations and the manifest, owned by sync
  *   D.state/          state of what is running (process pid, log, container id), owned by the runtimes
+ *   D.state/ledger/   the request ledger the gateway appends to (gatewayctl_ledger.py), read by `report`
  *   D.lock            the sync lock
  */
 export interface RuntimePaths {
   dir: string;
   generations: string;
   stateDir: string;
+  ledgerDir: string;
   lock: string;
 }
 
@@ -30,7 +32,8 @@ export function runtimePaths(dir: string): RuntimePaths {
   return {
     dir,
     generations: generationsDirOf(join(parent, name)),
-    stateDir: join(parent, `${name}.state`),
+    stateDir: stateDirOf(join(parent, name)),
+    ledgerDir: ledgerDirOf(join(parent, name)),
     lock: join(parent, `${name}.lock`),
   };
 }

@@ -4,7 +4,7 @@
  * `<stateDir>/process.json` (no secrets); its output is appended to `<stateDir>/gateway.log`.
  */
 import { constants } from "node:fs";
-import { access, appendFile, chmod, open, readFile, realpath, stat } from "node:fs/promises";
+import { access, appendFile, chmod, mkdir, open, readFile, realpath, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { OperationError } from "../lib/errors.js";
@@ -12,6 +12,7 @@ import { redact } from "../lib/output.js";
 import { packageRoot } from "../lib/package-root.js";
 import { gatewayEnvName } from "../artifact/front-door.js";
 import { gatewayBaseUrl, GATEWAY_ENV } from "../artifact/gateway.js";
+import { LEDGER_DIR_ENV, LEDGER_DIR_NAME } from "../artifact/types.js";
 import { judgeLitellmVersion } from "../lib/versions.js";
 import { fetchLitellmVersion, probeHealth, waitForHealth, HealthWaitError } from "./health.js";
 import { expandPath } from "./paths.js";
@@ -251,6 +252,9 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   }
 
   await ensureStateDir(req.stateDir);
+  // the request ledger (gatewayctl_ledger.py) appends here; it outlives every restart and sync
+  const ledgerDir = join(req.stateDir, LEDGER_DIR_NAME);
+  await mkdir(ledgerDir, { recursive: true, mode: 0o700 });
   await appendFile(logFile, `--- gatewayctl: starting ${bin} --config ${configPath} --host ${bind} --port ${port} at ${new Date().toISOString()}\n`, { mode: 0o600 });
   await chmod(logFile, 0o600);
   const log = await open(logFile, "a", 0o600);
@@ -259,7 +263,7 @@ async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
   const { spawn } = await import("node:child_process");
   const child = spawn(bin, ["--config", configPath, "--host", bind, "--port", String(port)], {
     cwd: generationDir,
-    env: gatewayEnv(req.env),
+    env: gatewayEnv({ ...req.env, [LEDGER_DIR_ENV]: ledgerDir }),
     detached: true,
     stdio: ["ignore", log.fd, log.fd],
   });

@@ -1,6 +1,7 @@
 /**
- * The systemd unit that runs `gatewayctl sync` (allowed to fail) and then `gatewayctl start` at boot, from the
- * template shipped in templates/gatewayctl.service.
+ * The systemd units gatewayctl prints: the service that runs `gatewayctl sync` (allowed to fail) and then
+ * `gatewayctl start` at boot (templates/gatewayctl.service), and the timer and service that judge the alert rules
+ * every hour with `gatewayctl report --check` (templates/gatewayctl-report.{timer,service}).
  */
 import type { RuntimeKind } from "../artifact/types.js";
 import { readFile } from "node:fs/promises";
@@ -43,9 +44,15 @@ export function unitUser(env: NodeJS.ProcessEnv = process.env, uid = process.get
   return sudoUser && sudoUser !== "root" ? sudoUser : DEFAULT_UNIT_USER;
 }
 
-export async function renderSystemdUnit(opts: SystemdUnitOptions): Promise<string> {
+/** The units `sync --print-systemd-unit [UNIT]` prints, by file name; the first is the default. */
+export const SYSTEMD_UNITS = ["gatewayctl.service", "gatewayctl-report.service", "gatewayctl-report.timer"] as const;
+export type SystemdUnitName = (typeof SYSTEMD_UNITS)[number];
+/** The window the hourly report judges (the timer runs every hour). */
+export const REPORT_TIMER_SINCE = "1h";
+
+export async function renderSystemdUnit(opts: SystemdUnitOptions, unit: SystemdUnitName = "gatewayctl.service"): Promise<string> {
   const root = packageRoot();
-  const template = await readFile(resolve(root, "templates", "gatewayctl.service"), "utf8");
+  const template = await readFile(resolve(root, "templates", unit), "utf8");
   const policy = resolve(opts.policyFile);
   let runtime = opts.runtime;
   if (!runtime) {
@@ -86,6 +93,7 @@ export async function renderSystemdUnit(opts: SystemdUnitOptions): Promise<strin
         : "",
     // the Docker socket's group; membership in it is as powerful as root, which is why the gateway user is its own
     GROUPS: runtime === "docker" ? "SupplementaryGroups=docker\n" : "",
+    SINCE: REPORT_TIMER_SINCE,
   };
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) => values[key] ?? m);
 }

@@ -66,6 +66,9 @@ function makeRouteMap(apiBase: string): RouteMap {
       masterEndpoints: MASTER_ENDPOINTS,
     },
     internalGroups: ["gw-fallback-mini"],
+    lanes: [],
+    ledger: { maxBytes: 1048576, keep: 1 },
+    alerts: [],
     routes: [
       { alias: "general-smart", lane: "general", privacy: "cloud-allowed", model: "smart", fallbacks: [], primaryDeploymentId: "general-smart:smart", fallbackGroups: [], allowedDeploymentIds: ["general-smart:smart"], cloudBackends: ["cloud"], maxPrice: price, timeoutSeconds: 300 },
       { alias: "routine-router", lane: "routine", privacy: "local-first", model: "router", fallbacks: ["mini"], primaryDeploymentId: "routine-router:router", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:router", "gw-fallback-mini:mini"], cloudBackends: ["cloud"], maxPrice: price, timeoutSeconds: 300 },

@@ -7,7 +7,7 @@
  */
 import { execa } from "execa";
 import { rename } from "node:fs/promises";
-import { existsSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { stringify } from "yaml";
@@ -135,6 +135,22 @@ describe("the real LiteLLM in a container (gatewayctl's Docker runtime)", () => 
     expect(s.exitCode, s.stderr).toBe(0);
     expect(JSON.parse(s.stdout)).toMatchObject({ kind: "docker", state: "running", startedBy: "gatewayctl", litellmVersion: "1.108.7", upToDate: true });
   }, 240_000);
+
+  it("the request ledger is written through the writable state mount, beside the read-only runtime mount", async () => {
+    const info = await docker.getContainer(containerId).inspect();
+    const ledgerDir = `${runtimeDir}.state/ledger`;
+    expect(info.Mounts.find((m) => m.Destination === "/var/lib/gatewayctl/ledger")).toMatchObject({ Type: "bind", RW: true, Source: realpathSync(ledgerDir) });
+    const res = await chat("secure-core");
+    expect(res.status).toBe(200);
+    const file = join(ledgerDir, "ledger.jsonl");
+    const until = Date.now() + 15_000;
+    while (!(existsSync(file) && readFileSync(file, "utf8").includes('"alias":"secure-core"')) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    const line = readFileSync(file, "utf8").split("\n").find((l) => l.includes('"alias":"secure-core"'))!;
+    expect(JSON.parse(line)).toMatchObject({ client: "gatewayctl", alias: "secure-core", lane: "private", deployment: "secure-core:llama", location: "local", status: "ok" });
+    expect(line).not.toContain("docker e2e");
+    expect(line).not.toContain(MASTER_KEY);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  }, 60_000);
 
   it("the container's healthcheck passes (python3, no wget in the image)", async () => {
     const until = Date.now() + 60_000;

@@ -26,6 +26,9 @@ const routeMap: RouteMap = {
     masterEndpoints: [...CLIENT_ENDPOINTS, "/health/readiness/details"],
   },
   internalGroups: ["gw-fallback-mini"],
+  lanes: [],
+  ledger: { maxBytes: 1048576, keep: 1 },
+  alerts: [],
   routes: [
     { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price, timeoutSeconds: 300 },
     { alias: "routine-router", lane: "routine", privacy: "local-first", model: "llama", fallbacks: ["mini"], primaryDeploymentId: "routine-router:llama", fallbackGroups: ["gw-fallback-mini"], allowedDeploymentIds: ["routine-router:llama", "gw-fallback-mini:mini"], cloudBackends: ["openai"], maxPrice: price, timeoutSeconds: 300 },

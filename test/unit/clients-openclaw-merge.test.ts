@@ -30,6 +30,9 @@ const MAP: RouteMap = {
   routes: [route("secure-core", "local-only"), route("routine-router", "local-first", ["openai"])],
   deployments: [],
   internalGroups: [],
+  lanes: [],
+  ledger: { maxBytes: 1048576, keep: 1 },
+  alerts: [],
 };
 const generated = openClawSettings(MAP, "http://127.0.0.1:4000/v1");
 

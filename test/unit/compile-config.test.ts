@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compilePolicy } from "../../src/compile/index.js";
-import { GUARD_CALLBACK } from "../../src/artifact/types.js";
+import { GUARD_CALLBACK, LEDGER_CALLBACK } from "../../src/artifact/types.js";
 import { plainDecimal } from "../../src/artifact/yaml.js";
 import { dockerReachableUrl } from "../../src/compile/route-map.js";
 import { PolicyError } from "../../src/lib/errors.js";
@@ -118,7 +118,7 @@ describe("config.yaml model groups", () => {
     const config = configOf(c);
     expect(config.general_settings?.master_key).toBe("os.environ/GATEWAYCTL_SECRET_GATEWAY_KEY");
     expect(config.general_settings?.custom_auth).toBe("gatewayctl_auth.user_api_key_auth");
-    expect(config.litellm_settings?.callbacks).toEqual([GUARD_CALLBACK]);
+    expect(config.litellm_settings?.callbacks).toEqual([GUARD_CALLBACK, LEDGER_CALLBACK]);
     expect(c.routeMap.gateway.secretNames).toEqual(["ANTHROPIC_API_KEY", "GATEWAY_KEY", "LLAMACPP_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY"]);
   });
 
@@ -256,7 +256,7 @@ describe("docker-compose.yml", () => {
   it("runs the pinned image with the generations directory mounted read-only beside /app and the config read through its current link", () => {
     const svc = compose().services.litellm!;
     expect(svc.image).toBe("ghcr.io/berriai/litellm:1.108.7");
-    expect(svc.volumes).toEqual(["/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro"]);
+    expect(svc.volumes).toEqual(["/var/lib/gatewayctl/runtime.generations:/etc/gatewayctl/generations:ro", "/var/lib/gatewayctl/runtime.state/ledger:/var/lib/gatewayctl/ledger"]);
     expect(svc.command).toEqual(["--config", "/etc/gatewayctl/generations/current/config.yaml", "--port", "4000"]);
     for (const v of svc.volumes as string[]) expect(v.split(":")[1]).not.toMatch(/^\/app(\/|$)/);
     expect(svc.restart).toBe("unless-stopped");

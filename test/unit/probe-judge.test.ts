@@ -26,6 +26,9 @@ const map: RouteMap = {
   gateway: TEST_GATEWAY_FACTS,
   frontDoor: TEST_FRONT_DOOR,
   internalGroups: ["gw-fallback-mini"],
+  lanes: [],
+  ledger: { maxBytes: 1048576, keep: 1 },
+  alerts: [],
   routes: [
     route("secure-core", "local-only", ["secure-core:llama"]),
     route("routine-router", "local-first", ["routine-router:llama", "gw-fallback-mini:mini"], ["gw-fallback-mini"]),

@@ -12,6 +12,9 @@ const map: RouteMap = {
   gateway: TEST_GATEWAY_FACTS,
   frontDoor: TEST_FRONT_DOOR,
   internalGroups: [],
+  lanes: [],
+  ledger: { maxBytes: 1048576, keep: 1 },
+  alerts: [],
   routes: [
     { alias: "secure-core", lane: "private", privacy: "local-only", model: "llama", fallbacks: [], primaryDeploymentId: "secure-core:llama", fallbackGroups: [], allowedDeploymentIds: ["secure-core:llama"], cloudBackends: [], maxPrice: price, timeoutSeconds: 300 },
   ],
