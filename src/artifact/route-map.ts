@@ -21,6 +21,26 @@ const RouteMapSchema = z.object({
     masterKeySecret: z.string().min(1),
     secretNames: z.array(z.string()),
     modules: z.array(z.string()),
+    scale: z
+      .object({
+        replicas: z.number().int().min(1),
+        replicaPorts: z.array(z.number().int().min(1).max(65535)),
+        redis: z
+          .object({
+            bundled: z.boolean(),
+            passwordSecret: z.string().min(1),
+            hostEnv: z.string().min(1),
+            portEnv: z.string().min(1),
+            passwordEnv: z.string().min(1),
+            hostSecret: z.string().min(1).optional(),
+            portSecret: z.string().min(1).optional(),
+            port: z.number().int().min(1).max(65535).optional(),
+            processPort: z.number().int().min(1).max(65535).optional(),
+          })
+          .optional(),
+        loadBalancer: z.object({ type: z.literal("haproxy"), healthPath: z.string().startsWith("/"), retries: z.number().int().min(0), timeoutSeconds: z.number().int().min(1) }),
+      })
+      .optional(),
   }),
   frontDoor: z.object({
     masterKeyEnv: z.string().min(1),

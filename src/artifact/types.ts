@@ -98,6 +98,43 @@ export interface GatewayFacts {
   secretNames: string[];
   /** Python modules beside config.yaml that the config must load (the guard, and later ones) */
   modules: string[];
+  /** present only when the policy has a `scale:` section: replicas behind a load balancer, sharing Redis */
+  scale?: ScaleFacts;
+}
+
+/** How the replicas reach the Redis they share router state through. */
+export interface RedisFacts {
+  /** gatewayctl runs this Redis itself (process runtime, compose service, Kubernetes Deployment) */
+  bundled: boolean;
+  /** the policy's secret name of the password (also in secretNames) */
+  passwordSecret: string;
+  /** variables config.yaml reads the host, port and password from (router_settings, through os.environ/) */
+  hostEnv: string;
+  portEnv: string;
+  passwordEnv: string;
+  /** an existing Redis: the secrets holding its host and (when not a number) its port */
+  hostSecret?: string;
+  portSecret?: string;
+  /** an existing Redis on a fixed port (written into router_settings as a number) */
+  port?: number;
+  /** a bundled Redis on the process runtime: the loopback port it listens on */
+  processPort?: number;
+}
+
+/** The scale-out shape of a gateway, recorded in route-map.json so every runtime renders the same replicas. */
+export interface ScaleFacts {
+  replicas: number;
+  /** process runtime: the loopback ports of the replicas, consecutive after gateway.port (the balancer's) */
+  replicaPorts: number[];
+  redis?: RedisFacts;
+  loadBalancer: {
+    type: "haproxy";
+    /** what the balancer health-checks on each replica */
+    healthPath: string;
+    /** attempts after the first, each on another replica when one is left (option redispatch) */
+    retries: number;
+    timeoutSeconds: number;
+  };
 }
 
 /** One client of the gateway: its own key (by reference) and the route aliases it may use. */

@@ -2,7 +2,7 @@ import type { Policy } from "../policy/schema.js";
 import { gatewayEnvName } from "../artifact/front-door.js";
 import { AUTH_FUNCTION, GUARD_CALLBACK } from "../artifact/types.js";
 import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
-import type { LiteLLMConfig } from "../artifact/types.js";
+import type { LiteLLMConfig, RedisFacts, ScaleFacts } from "../artifact/types.js";
 
 /** Retries stay inside a model group (one deployment each); a small number keeps a dead backend from stalling the fallback. */
 export const NUM_RETRIES = 1;
@@ -27,11 +27,26 @@ function deploymentEntry(d: PlannedDeployment): LiteLLMConfig["model_list"][numb
 }
 
 /**
+ * The router's shared state (deployment cooldowns, rate-limit counters, health state) in Redis, so that every replica
+ * sees what one replica learned. Only router_settings: no litellm_settings.cache, so no prompt or response is ever
+ * written to Redis (a response cache would store both, keyed by the prompt). Host, port and password reach the
+ * config through os.environ/ under gatewayctl's own names: LiteLLM builds a second client of its own from
+ * REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, so those are never set.
+ */
+export function redisRouterSettings(redis: RedisFacts): Record<string, unknown> {
+  return {
+    redis_host: `os.environ/${redis.hostEnv}`,
+    redis_port: redis.port ?? `os.environ/${redis.portEnv}`,
+    redis_password: `os.environ/${redis.passwordEnv}`,
+  };
+}
+
+/**
  * The LiteLLM proxy config. Only explicit per-alias fallbacks; none of the mechanisms that route a request
  * somewhere the policy did not name (default_fallbacks, wildcards, aliases, completion_model, a global api_base,
  * auto-routers, client-side credentials) is ever emitted.
  */
-export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMConfig {
+export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan, scale?: ScaleFacts): LiteLLMConfig {
   const fallbacks = plan.routes
     .filter((r) => r.fallbackGroups.length > 0)
     .map((r) => ({ [r.alias]: [...r.fallbackGroups] }));
@@ -40,6 +55,7 @@ export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMCo
     router_settings: {
       num_retries: NUM_RETRIES,
       fallbacks,
+      ...(scale?.redis ? redisRouterSettings(scale.redis) : {}),
     },
     litellm_settings: {
       callbacks: [GUARD_CALLBACK],
