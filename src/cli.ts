@@ -16,6 +16,7 @@ import { registerStatus } from "./commands/status.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerTestRoutes } from "./commands/test-routes.js";
 import { registerClients } from "./commands/clients.js";
+import { registerK8s } from "./commands/k8s.js";
 import { GATEWAYCTL_VERSION } from "./lib/version.js";
 
 function write(stream: NodeJS.WriteStream, text: string): void {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerTestRoutes(program);
   registerClients(program);
+  registerK8s(program);
   return program;
 }
 
