@@ -38,6 +38,10 @@ export function redisRouterSettings(redis: RedisFacts): Record<string, unknown> 
     redis_host: `os.environ/${redis.hostEnv}`,
     redis_port: redis.port ?? `os.environ/${redis.portEnv}`,
     redis_password: `os.environ/${redis.passwordEnv}`,
+    // Every model group here has one deployment, and LiteLLM 1.108 never cools a lone deployment down on a 429
+    // unless a policy names the error: with this, the first 429 cools it down (for its Retry-After) on every
+    // replica at once, and the route's own fallbacks serve meanwhile instead of each replica hitting it again.
+    allowed_fails_policy: { RateLimitErrorAllowedFails: 0 },
   };
 }
 

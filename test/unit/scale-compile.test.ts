@@ -77,6 +77,8 @@ describe("scale: the build", () => {
       redis_host: "os.environ/GATEWAYCTL_REDIS_HOST",
       redis_port: "os.environ/GATEWAYCTL_REDIS_PORT",
       redis_password: "os.environ/GATEWAYCTL_SECRET_REDIS_PASSWORD",
+      // a lone deployment cools down on its first 429, on every replica at once
+      allowed_fails_policy: { RateLimitErrorAllowedFails: 0 },
     });
     expect(config.litellm_settings?.cache).toBeUndefined();
     expect(JSON.stringify(config)).not.toMatch(/"REDIS_(HOST|PORT|PASSWORD)"|os\.environ\/REDIS_/);
