@@ -26,6 +26,9 @@ bash scripts/setup-litellm.sh
 echo "==> the real LiteLLM image (pinned), built locally"
 bash scripts/build-litellm-image.sh
 
+echo "==> HAProxy and Redis images for the scaled compose test, built locally from Debian's packages"
+bash scripts/build-scale-images.sh
+
 echo "==> kubernetes-validate (PyPI) in .tools-kubernetes-validate"
 bash scripts/setup-kubernetes-validate.sh
 

@@ -203,6 +203,7 @@ export function scaleFacts(policy: Policy): ScaleFacts | undefined {
         portEnv: BUNDLED_REDIS_PORT_ENV,
         passwordEnv,
         processPort: port + scale.replicas + 1,
+        image: imageWithTag(r.image ?? REDIS_IMAGE),
       };
     } else {
       const portRef = r.port;
@@ -221,7 +222,7 @@ export function scaleFacts(policy: Policy): ScaleFacts | undefined {
     replicas: scale.replicas,
     replicaPorts,
     ...(redis ? { redis } : {}),
-    loadBalancer: { type: scale.loadBalancer.type, healthPath: REPLICA_HEALTH_PATH, retries: BALANCER_RETRIES, timeoutSeconds: scale.loadBalancer.timeoutSeconds },
+    loadBalancer: { type: scale.loadBalancer.type, image: imageWithTag(scale.loadBalancer.image ?? HAPROXY_IMAGE), healthPath: REPLICA_HEALTH_PATH, retries: BALANCER_RETRIES, timeoutSeconds: scale.loadBalancer.timeoutSeconds },
   };
 }
 

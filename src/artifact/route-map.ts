@@ -36,9 +36,10 @@ const RouteMapSchema = z.object({
             portSecret: z.string().min(1).optional(),
             port: z.number().int().min(1).max(65535).optional(),
             processPort: z.number().int().min(1).max(65535).optional(),
+            image: z.string().min(1).optional(),
           })
           .optional(),
-        loadBalancer: z.object({ type: z.literal("haproxy"), healthPath: z.string().startsWith("/"), retries: z.number().int().min(0), timeoutSeconds: z.number().int().min(1) }),
+        loadBalancer: z.object({ type: z.literal("haproxy"), image: z.string().min(1), healthPath: z.string().startsWith("/"), retries: z.number().int().min(0), timeoutSeconds: z.number().int().min(1) }),
       })
       .optional(),
   }),

@@ -119,6 +119,8 @@ export interface RedisFacts {
   port?: number;
   /** a bundled Redis on the process runtime: the loopback port it listens on */
   processPort?: number;
+  /** a bundled Redis in compose and Kubernetes: its image */
+  image?: string;
 }
 
 /** The scale-out shape of a gateway, recorded in route-map.json so every runtime renders the same replicas. */
@@ -129,6 +131,8 @@ export interface ScaleFacts {
   redis?: RedisFacts;
   loadBalancer: {
     type: "haproxy";
+    /** the balancer's image in compose */
+    image: string;
     /** what the balancer health-checks on each replica */
     healthPath: string;
     /** attempts after the first, each on another replica when one is left (option redispatch) */

@@ -7,7 +7,6 @@ import {
   containerSpec,
   DOCKER_DNS,
   HAPROXY_CONTAINER_CONFIG,
-  HAPROXY_IMAGE,
   LABELS,
   REDIS_CONTAINER_START,
   REDIS_IMAGE,
@@ -72,7 +71,7 @@ export function composeData(spec: ContainerSpec, scale?: ScaleFacts): Record<str
   if (!scale) return { services: { [COMPOSE_SERVICE]: service } };
   const services: Record<string, unknown> = { [COMPOSE_SERVICE]: service };
   services[BALANCER_SERVICE] = {
-    image: HAPROXY_IMAGE,
+    image: scale.loadBalancer.image,
     command: ["haproxy", "-W", "-db", "-f", HAPROXY_CONTAINER_CONFIG],
     ports: [publishedPort(spec)],
     volumes: [`./${HAPROXY_CONFIG_FILE}:${HAPROXY_CONTAINER_CONFIG}:ro`],
@@ -85,7 +84,7 @@ export function composeData(spec: ContainerSpec, scale?: ScaleFacts): Record<str
     // the replicas reach Redis on a network of their own that has no way out and no published port
     service.networks = ["default", REDIS_NETWORK];
     services[REDIS_SERVICE] = {
-      image: REDIS_IMAGE,
+      image: scale.redis.image ?? REDIS_IMAGE,
       command: REDIS_CONTAINER_START,
       environment: { REDIS_PASSWORD: interpolated(scale.redis.passwordSecret), REDISCLI_AUTH: interpolated(scale.redis.passwordSecret) },
       expose: [String(REDIS_PORT)],

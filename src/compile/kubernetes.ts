@@ -315,7 +315,7 @@ export function renderKubernetes(input: KubernetesInput): GeneratedFile[] {
             containers: [
               {
                 name: "redis",
-                image: REDIS_IMAGE,
+                image: scale.redis.image ?? REDIS_IMAGE,
                 command: REDIS_CONTAINER_START,
                 ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
                 env: [fromSecret("REDIS_PASSWORD"), fromSecret("REDISCLI_AUTH")],

@@ -184,6 +184,7 @@ export const RedisSchema = z
     password: SecretRefSchema.default({ secret: "GATEWAYCTL_REDIS_PASSWORD" }).describe(
       "The Redis password, as { secret: NAME }: Redis is only ever reached with a password",
     ),
+    image: z.string().min(1).optional().describe("A bundled Redis in compose and Kubernetes: its image (default redis:7.0)"),
   })
   .describe("The Redis the replicas share router state through (cooldowns, rate-limit counters); never a response cache");
 export type Redis = z.infer<typeof RedisSchema>;
@@ -191,6 +192,7 @@ export type Redis = z.infer<typeof RedisSchema>;
 export const LoadBalancerSchema = z
   .strictObject({
     type: z.literal("haproxy").default("haproxy").describe("haproxy: the balancer that retries a failed in-flight request on another replica"),
+    image: z.string().min(1).optional().describe("The balancer's image in compose (default haproxy:2.6)"),
     timeoutSeconds: z
       .number()
       .int()

@@ -106,8 +106,9 @@ describe("scale: the build", () => {
         portEnv: "GATEWAYCTL_REDIS_PORT",
         passwordEnv: "GATEWAYCTL_SECRET_REDIS_PASSWORD",
         processPort: 4103,
+        image: "redis:7.0",
       },
-      loadBalancer: { type: "haproxy", healthPath: "/health/readiness", retries: 3, timeoutSeconds: 600 },
+      loadBalancer: { type: "haproxy", image: "haproxy:2.6", healthPath: "/health/readiness", retries: 3, timeoutSeconds: 600 },
     });
   });
 
