@@ -6,7 +6,7 @@
  * the state directory.
  */
 import { constants } from "node:fs";
-import { access, appendFile, chmod, open, realpath, writeFile } from "node:fs/promises";
+import { access, appendFile, chmod, open, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
 import { gatewayEnvName } from "../artifact/front-door.js";
@@ -29,7 +29,7 @@ import {
   type ProcessMember,
   type ProcessState,
 } from "./process-runtime.js";
-import type { RuntimeContext, RuntimeStatus, StartRequest, StartResult } from "./runtime.js";
+import type { LogsRequest, RuntimeContext, RuntimeStatus, StartRequest, StartResult } from "./runtime.js";
 import { ensureStateDir, removeState, writeState } from "./state.js";
 import { pinGeneration, unpinGeneration } from "./sync-generations.js";
 
@@ -362,4 +362,53 @@ export async function statusScaled(base: RuntimeStatus, state: ProcessState, run
     state: front.liveliness && front.readiness ? (allUp ? "running" : "unhealthy") : front.liveliness ? "starting" : "unhealthy",
     health: { liveliness: front.liveliness, readiness: front.readiness },
   };
+}
+
+/**
+ * The logs of a scaled-out gateway: every process's own log, each line prefixed with the process it came from
+ * (`[replica 127.0.0.1:4101]`); `tail` applies to each log; `follow` polls them all.
+ */
+export async function logsScaled(req: LogsRequest, state: ProcessState): Promise<void> {
+  const members = state.scaled?.members ?? [];
+  const label = (m: ProcessMember): string => `[${m.role} ${m.host}:${m.port}] `;
+  const offsets = new Map<string, number>();
+  for (const m of members) {
+    const text = await readFile(m.logFile, "utf8").catch(() => "");
+    offsets.set(m.logFile, Buffer.byteLength(text));
+    let lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    if (req.tail !== undefined) lines = req.tail === 0 ? [] : lines.slice(-req.tail);
+    if (lines.length) req.write(`${lines.map((l) => label(m) + l).join("\n")}\n`);
+  }
+  if (!req.follow) return;
+  const pending = new Map<string, string>();
+  while (!req.signal?.aborted) {
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 250);
+      req.signal?.addEventListener("abort", () => {
+        clearTimeout(t);
+        r();
+      }, { once: true });
+    });
+    for (const m of members) {
+      const size = await stat(m.logFile).then((st) => st.size, () => undefined);
+      let offset = offsets.get(m.logFile) ?? 0;
+      if (size === undefined || size === offset) continue;
+      if (size < offset) offset = 0;
+      const fh = await open(m.logFile, "r");
+      try {
+        const buf = Buffer.alloc(size - offset);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        offsets.set(m.logFile, offset + bytesRead);
+        const text = (pending.get(m.logFile) ?? "") + buf.subarray(0, bytesRead).toString("utf8");
+        const cut = text.lastIndexOf("\n");
+        if (cut !== -1) {
+          req.write(`${text.slice(0, cut).split("\n").map((l) => label(m) + l).join("\n")}\n`);
+          pending.set(m.logFile, text.slice(cut + 1));
+        } else pending.set(m.logFile, text);
+      } finally {
+        await fh.close();
+      }
+    }
+  }
 }

@@ -456,6 +456,11 @@ export function createProcessRuntime(): GatewayRuntime {
     },
 
     async logs(req: LogsRequest): Promise<void> {
+      const scaledState = await readState<ProcessState>(req.stateDir, PROCESS_STATE_FILE).catch(() => undefined);
+      if (scaledState?.scaled) {
+        const { logsScaled } = await import("./process-replicas.js");
+        return logsScaled(req, scaledState);
+      }
       const logFile = join(req.stateDir, GATEWAY_LOG_FILE);
       let size: number;
       try {

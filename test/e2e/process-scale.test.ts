@@ -158,6 +158,17 @@ describe("scale on the process runtime: two LiteLLM replicas, bundled Redis, HAP
     for (const p of replicaPorts) expect(s.stdout).toMatch(new RegExp(`replica +127\\.0\\.0\\.1:${p} +pid \\d+ +running, liveliness ok, readiness ok`));
     expect(s.stdout).toMatch(new RegExp(`balancer +127\\.0\\.0\\.1:${port} `));
     expect(s.stdout).toMatch(new RegExp(`redis +127\\.0\\.0\\.1:${redisPort} `));
+    // a second start changes nothing: the same processes keep running
+    const again = await gw(["start"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/gateway already running at .*nothing changed/);
+    expect(JSON.parse(await readFile(join(stateDir, "process.json"), "utf8")).scaled.members.map((m: { pid: number }) => m.pid)).toEqual(pids);
+    // logs: every process's log, each line labelled with its process
+    const logs = await gw(["logs", "--tail", "5"]);
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    for (const p of replicaPorts) expect(logs.stdout).toContain(`[replica 127.0.0.1:${p}] `);
+    expect(logs.stdout).toContain(`[redis 127.0.0.1:${redisPort}] `);
+    expect(logs.stdout).not.toContain(REDIS_PASSWORD);
   });
 
   it("a cooldown replica A learns from a 429 reaches replica B through Redis: B sends the deployment nothing", { timeout: 120_000 }, async () => {
