@@ -158,9 +158,6 @@ export function gatewayFacts(policy: Policy, secretNames: string[]): GatewayFact
 export const REPLICA_HEALTH_PATH = "/health/readiness";
 /** HAProxy's attempts after the first (ENVIRONMENT.md: 3 lost 0 of 500 requests with one replica killed). */
 export const BALANCER_RETRIES = 3;
-/** The variables a bundled Redis's address reaches config.yaml through (set by the runtime, not secrets). */
-export const BUNDLED_REDIS_HOST_ENV = "GATEWAYCTL_REDIS_HOST";
-export const BUNDLED_REDIS_PORT_ENV = "GATEWAYCTL_REDIS_PORT";
 /** Port a bundled Redis listens on inside compose and Kubernetes (never published). */
 export const REDIS_PORT = 6379;
 
@@ -169,7 +166,7 @@ export const HAPROXY_IMAGE = "haproxy:2.6";
 export const REDIS_IMAGE = "redis:7.0";
 /** The compose services beside the gateway's when the policy scales out. */
 export const BALANCER_SERVICE = "haproxy";
-export const REDIS_SERVICE = "redis";
+export const REDIS_SERVICE = "gatewayctl-redis";
 /** Where the balancer's configuration is mounted in its container (the official image's path). */
 export const HAPROXY_CONTAINER_CONFIG = "/usr/local/etc/haproxy/haproxy.cfg";
 /** Docker's embedded DNS, which resolves a compose service name to every replica. */
@@ -196,13 +193,13 @@ export function scaleFacts(policy: Policy): ScaleFacts | undefined {
     const r = scale.redis;
     const passwordEnv = gatewayEnvName(r.password.secret);
     if (r.bundled === true) {
+      const onProcess = policy.gateway.runtime === "process";
       redis = {
         bundled: true,
         passwordSecret: r.password.secret,
-        hostEnv: BUNDLED_REDIS_HOST_ENV,
-        portEnv: BUNDLED_REDIS_PORT_ENV,
         passwordEnv,
-        processPort: port + scale.replicas + 1,
+        host: onProcess ? "127.0.0.1" : REDIS_SERVICE,
+        port: onProcess ? port + scale.replicas + 1 : REDIS_PORT,
         image: imageWithTag(r.image ?? REDIS_IMAGE),
       };
     } else {
@@ -210,11 +207,9 @@ export function scaleFacts(policy: Policy): ScaleFacts | undefined {
       redis = {
         bundled: false,
         passwordSecret: r.password.secret,
-        hostEnv: gatewayEnvName(r.host?.secret ?? "REDIS_HOST"),
-        portEnv: typeof portRef === "object" ? gatewayEnvName(portRef.secret) : BUNDLED_REDIS_PORT_ENV,
         passwordEnv,
-        ...(r.host ? { hostSecret: r.host.secret } : {}),
-        ...(typeof portRef === "object" ? { portSecret: portRef.secret } : { port: portRef ?? REDIS_PORT }),
+        ...(r.host ? { hostSecret: r.host.secret, hostEnv: gatewayEnvName(r.host.secret) } : {}),
+        ...(typeof portRef === "object" ? { portSecret: portRef.secret, portEnv: gatewayEnvName(portRef.secret) } : { port: portRef ?? REDIS_PORT }),
       };
     }
   }
@@ -224,13 +219,4 @@ export function scaleFacts(policy: Policy): ScaleFacts | undefined {
     ...(redis ? { redis } : {}),
     loadBalancer: { type: scale.loadBalancer.type, image: imageWithTag(scale.loadBalancer.image ?? HAPROXY_IMAGE), healthPath: REPLICA_HEALTH_PATH, retries: BALANCER_RETRIES, timeoutSeconds: scale.loadBalancer.timeoutSeconds },
   };
-}
-
-/**
- * The fixed (non-secret) variables a replica needs to find a bundled Redis on a runtime: the runtime sets them
- * beside the secrets. Empty when Redis is an existing one (its address comes from secrets) or absent.
- */
-export function bundledRedisEnv(redis: RedisFacts | undefined, host: string, port: number): Record<string, string> {
-  if (!redis?.bundled) return {};
-  return { [redis.hostEnv]: host, [redis.portEnv]: String(port) };
 }

@@ -104,12 +104,7 @@ export function secretNamesInConfig(config: unknown): string[] {
 
 /** The secrets a gateway running this artifact needs (policy names): what the build recorded, plus every reference of the config as it is. */
 export function requiredSecrets(artifact: Pick<Artifact, "config" | "routeMap">): string[] {
-  // a bundled Redis's address is set by the runtime that runs it, not a secret
-  const redis = artifact.routeMap.gateway.scale?.redis;
-  const runtimeSet = new Set(redis?.bundled ? [redis.hostEnv, redis.portEnv] : []);
-  const fromConfig = secretNamesInConfig(artifact.config)
-    .filter((ref) => !runtimeSet.has(ref))
-    .map((ref) => secretOfEnvName(ref));
+  const fromConfig = secretNamesInConfig(artifact.config).map((ref) => secretOfEnvName(ref));
   return [...new Set([...artifact.routeMap.gateway.secretNames, artifact.routeMap.gateway.masterKeySecret, ...fromConfig])].sort();
 }
 

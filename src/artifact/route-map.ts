@@ -29,13 +29,13 @@ const RouteMapSchema = z.object({
           .object({
             bundled: z.boolean(),
             passwordSecret: z.string().min(1),
-            hostEnv: z.string().min(1),
-            portEnv: z.string().min(1),
             passwordEnv: z.string().min(1),
-            hostSecret: z.string().min(1).optional(),
-            portSecret: z.string().min(1).optional(),
+            host: z.string().min(1).optional(),
             port: z.number().int().min(1).max(65535).optional(),
-            processPort: z.number().int().min(1).max(65535).optional(),
+            hostSecret: z.string().min(1).optional(),
+            hostEnv: z.string().min(1).optional(),
+            portSecret: z.string().min(1).optional(),
+            portEnv: z.string().min(1).optional(),
             image: z.string().min(1).optional(),
           })
           .optional(),

@@ -108,17 +108,21 @@ export interface RedisFacts {
   bundled: boolean;
   /** the policy's secret name of the password (also in secretNames) */
   passwordSecret: string;
-  /** variables config.yaml reads the host, port and password from (router_settings, through os.environ/) */
-  hostEnv: string;
-  portEnv: string;
+  /** the variable config.yaml reads the password from (router_settings, through os.environ/) */
   passwordEnv: string;
-  /** an existing Redis: the secrets holding its host and (when not a number) its port */
-  hostSecret?: string;
-  portSecret?: string;
-  /** an existing Redis on a fixed port (written into router_settings as a number) */
+  /**
+   * router_settings' host and port as written: a bundled Redis's address on the build's runtime (127.0.0.1 and the
+   * port after the replicas' on the process runtime; the service on port 6379 in compose and Kubernetes), or an
+   * existing Redis's fixed port. Written as is: no secret, and the build already knows it for its runtime, so no
+   * runtime has to set a variable for it.
+   */
+  host?: string;
   port?: number;
-  /** a bundled Redis on the process runtime: the loopback port it listens on */
-  processPort?: number;
+  /** an existing Redis: the secrets (and the variables config.yaml reads them from) of its host and port */
+  hostSecret?: string;
+  hostEnv?: string;
+  portSecret?: string;
+  portEnv?: string;
   /** a bundled Redis in compose and Kubernetes: its image */
   image?: string;
 }

@@ -1,7 +1,6 @@
 import { isAbsolute, posix } from "node:path";
 import {
   BALANCER_SERVICE,
-  bundledRedisEnv,
   COMPOSE_SERVICE,
   CONTAINER_PORT,
   containerSpec,
@@ -48,7 +47,7 @@ function interpolated(secret: string): string {
 }
 
 export function composeData(spec: ContainerSpec, scale?: ScaleFacts): Record<string, unknown> {
-  const environment: Record<string, string> = { ...spec.fixedEnv, ...bundledRedisEnv(scale?.redis, REDIS_SERVICE, REDIS_PORT) };
+  const environment: Record<string, string> = { ...spec.fixedEnv };
   for (const { env, secret } of spec.secretEnv) environment[env] = interpolated(secret);
   const service: Record<string, unknown> = {
     image: spec.image,

@@ -4,7 +4,7 @@
  * name carries their hash, so a policy change renames it and so changes the pod template: the Deployment rolls.
  */
 import { gatewayEnvName } from "../artifact/front-door.js";
-import { CONTAINER_PORT, GATEWAY_ENV, REDIS_CONTAINER_START, REDIS_IMAGE, REDIS_PORT, bundledRedisEnv } from "../artifact/gateway.js";
+import { CONTAINER_PORT, GATEWAY_ENV, REDIS_CONTAINER_START, REDIS_IMAGE, REDIS_PORT, REDIS_SERVICE } from "../artifact/gateway.js";
 import { AUTH_FILE, CONFIG_FILE, GUARD_FILE, ROUTE_MAP_FILE, type GatewayFacts, type RouteMap } from "../artifact/types.js";
 import { toYaml } from "../artifact/yaml.js";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
@@ -22,7 +22,8 @@ export const K8S_SECRET_NAME = "gatewayctl-secrets";
 export const K8S_CONFIG_DIR = "/etc/gatewayctl/config";
 export const K8S_CONFIG_PATH = `${K8S_CONFIG_DIR}/${CONFIG_FILE}`;
 export const K8S_APP = "gatewayctl";
-const REDIS_NAME = "gatewayctl-redis";
+/** the bundled Redis's Deployment and Service: the Service name is the host the config names */
+const REDIS_NAME = REDIS_SERVICE;
 /** The unprivileged user the gateway runs as (any non-root id works with the image's world-readable venv). */
 export const K8S_RUN_AS_USER = 65532;
 const REDIS_RUN_AS_USER = 999;
@@ -152,7 +153,7 @@ export function renderKubernetes(input: KubernetesInput): GeneratedFile[] {
   const cmName = configMapName(data);
 
   const env: Array<Record<string, unknown>> = [
-    ...Object.entries({ ...GATEWAY_ENV, ...bundledRedisEnv(scale.redis, REDIS_NAME, REDIS_PORT), HOME: "/tmp", PYTHONDONTWRITEBYTECODE: "1" }).map(([name, value]) => ({ name, value })),
+    ...Object.entries({ ...GATEWAY_ENV, HOME: "/tmp", PYTHONDONTWRITEBYTECODE: "1" }).map(([name, value]) => ({ name, value })),
     ...secretKeys(facts).map(({ key }) => ({ name: key, valueFrom: { secretKeyRef: { name: K8S_SECRET_NAME, key } } })),
   ];
   const probe = (path: string, extra: Record<string, unknown>): Record<string, unknown> => ({

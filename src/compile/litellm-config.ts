@@ -30,12 +30,12 @@ function deploymentEntry(d: PlannedDeployment): LiteLLMConfig["model_list"][numb
  * The router's shared state (deployment cooldowns, rate-limit counters, health state) in Redis, so that every replica
  * sees what one replica learned. Only router_settings: no litellm_settings.cache, so no prompt or response is ever
  * written to Redis (a response cache would store both, keyed by the prompt). Host, port and password reach the
- * config through os.environ/ under gatewayctl's own names: LiteLLM builds a second client of its own from
- * REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, so those are never set.
+ * config through os.environ/ under gatewayctl's own names (LiteLLM builds a second client of its own from
+ * REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, so those are never set); a bundled Redis's address, no secret, is written as is (see RedisFacts).
  */
 export function redisRouterSettings(redis: RedisFacts): Record<string, unknown> {
   return {
-    redis_host: `os.environ/${redis.hostEnv}`,
+    redis_host: redis.host ?? `os.environ/${redis.hostEnv}`,
     redis_port: redis.port ?? `os.environ/${redis.portEnv}`,
     redis_password: `os.environ/${redis.passwordEnv}`,
     // Every model group here has one deployment, and LiteLLM 1.108 never cools a lone deployment down on a 429

@@ -614,6 +614,17 @@ function checkScale(policy: Policy): Finding[] {
         ),
       );
     }
+    if (redis?.bundled === true && policy.gateway.runtime === "process") {
+      out.push(
+        finding(
+          "error",
+          ["gateway", "runtime"],
+          "value",
+          "the Kubernetes manifests carry this build's config.yaml, and on the process runtime it names the bundled Redis at 127.0.0.1",
+          "build the manifests from a policy with gateway.runtime: docker (the compose build's config, whose bundled Redis is the gatewayctl-redis service)",
+        ),
+      );
+    }
     if (redis && redis.bundled !== true && !k8s.redisEgress) {
       out.push(finding("error", ["scale", "kubernetes", "redisEgress"], "missing", "the NetworkPolicy needs to know where the existing Redis answers", "add redisEgress: { cidr: [...] } or { namespace: ..., podLabels: {...} }"));
     }

@@ -10,7 +10,7 @@ import { access, appendFile, chmod, open, readFile, realpath, stat, writeFile } 
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
 import { gatewayEnvName } from "../artifact/front-door.js";
-import { bundledRedisEnv, gatewayBaseUrl } from "../artifact/gateway.js";
+import { gatewayBaseUrl } from "../artifact/gateway.js";
 import { HAPROXY_CONFIG_FILE, haproxyConfig } from "../artifact/haproxy.js";
 import type { ScaleFacts } from "../artifact/types.js";
 import { OperationError } from "../lib/errors.js";
@@ -183,7 +183,7 @@ export async function startScaled(req: StartRequest, state: ProcessState | undef
   const litellmBin = await findLitellmBin(req.litellmBin);
 
   const wanted: Array<[string, number, string]> = [[bind, port, "the balancer"], ...scale.replicaPorts.map((p, i): [string, number, string] => [REPLICA_HOST, p, `replica ${i + 1}`])];
-  if (redis?.bundled && redis.processPort !== undefined) wanted.push([REPLICA_HOST, redis.processPort, "the bundled Redis"]);
+  if (redis?.bundled && redis.port !== undefined) wanted.push([REPLICA_HOST, redis.port, "the bundled Redis"]);
   for (const [host, p, what] of wanted) {
     const problem = await portProblem(host, p);
     if (problem) {
@@ -241,26 +241,26 @@ export async function startScaled(req: StartRequest, state: ProcessState | undef
   try {
     if (req.generation !== undefined) await pinGeneration(req.runtimeDir, PIN_OWNER, req.generation);
     // 1. the shared state, if gatewayctl runs it: loopback only, password only, nothing persisted
-    if (redis?.bundled && redisBin && redis.processPort !== undefined) {
+    if (redis?.bundled && redisBin && redis.port !== undefined) {
       const password = req.env[redis.passwordEnv];
       if (!password) throw new OperationError(`the Redis password ${redis.passwordSecret} is empty`, { code: "REDIS_PASSWORD_INVALID", hint: `set ${redis.passwordSecret} with the secrets provider` });
-      const conf = [`bind ${REPLICA_HOST}`, `port ${redis.processPort}`, `requirepass ${redisConfString(password)}`, 'save ""', "appendonly no", "protected-mode yes", "daemonize no", `dir ${req.stateDir}`, ""].join("\n");
+      const conf = [`bind ${REPLICA_HOST}`, `port ${redis.port}`, `requirepass ${redisConfString(password)}`, 'save ""', "appendonly no", "protected-mode yes", "daemonize no", `dir ${req.stateDir}`, ""].join("\n");
       const logFile = join(req.stateDir, "redis.log");
       // the configuration (with the password) on stdin: never on a command line or in a file
-      const r = await spawnMember("redis", redisBin, ["-"], { cwd: req.stateDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, logFile, host: REPLICA_HOST, port: redis.processPort, marker: "redis-server", stdin: conf });
+      const r = await spawnMember("redis", redisBin, ["-"], { cwd: req.stateDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, logFile, host: REPLICA_HOST, port: redis.port, marker: "redis-server", stdin: conf });
       started.push(r);
       await record();
       const until = Date.now() + 15_000;
-      while (!(await tcpOpen(REPLICA_HOST, redis.processPort))) {
+      while (!(await tcpOpen(REPLICA_HOST, redis.port))) {
         const why = r.exited() ?? interrupted;
-        if (why || Date.now() > until) await fail(new HealthWaitError(why ?? `redis-server did not listen on ${REPLICA_HOST}:${redis.processPort} within 15s`, why ? "aborted" : "timeout"), logFile);
+        if (why || Date.now() > until) await fail(new HealthWaitError(why ?? `redis-server did not listen on ${REPLICA_HOST}:${redis.port} within 15s`, why ? "aborted" : "timeout"), logFile);
         await sleep(100);
       }
-      progress(`started redis-server (pid ${r.member.pid}) on ${REPLICA_HOST}:${redis.processPort}`);
+      progress(`started redis-server (pid ${r.member.pid}) on ${REPLICA_HOST}:${redis.port}`);
     }
 
     // 2. the replicas, each with the same config (guard and front door included) and the same environment
-    const env = gatewayEnv({ ...req.env, ...bundledRedisEnv(redis, REPLICA_HOST, redis?.processPort ?? 0) });
+    const env = gatewayEnv(req.env);
     const replicas: Spawned[] = [];
     for (const p of scale.replicaPorts) {
       const logFile = join(req.stateDir, `replica-${p}.log`);

@@ -128,7 +128,7 @@ describe("docker-compose with scale: replicas behind HAProxy, a bundled Redis (r
       const info = await docker.getContainer(id).inspect();
       expect(info.HostConfig.PortBindings ?? {}).toEqual({});
     }
-    const redisId = (await compose(["ps", "-q", "redis"])).stdout.trim();
+    const redisId = (await compose(["ps", "-q", "gatewayctl-redis"])).stdout.trim();
     const redis = await docker.getContainer(redisId).inspect();
     expect(redis.HostConfig.PortBindings ?? {}).toEqual({});
     expect(redis.State.Health?.Status).toBe("healthy");

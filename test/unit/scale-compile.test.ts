@@ -72,10 +72,11 @@ describe("scale: the build", () => {
     expect(JSON.stringify(plain.config.router_settings)).not.toMatch(/redis/);
   });
 
-  it("shares router state through Redis by os.environ/ names of gatewayctl's own, with no response cache", () => {
+  it("shares router state through Redis, the password by an os.environ/ name of gatewayctl's own, with no response cache", () => {
     expect(config.router_settings).toMatchObject({
-      redis_host: "os.environ/GATEWAYCTL_REDIS_HOST",
-      redis_port: "os.environ/GATEWAYCTL_REDIS_PORT",
+      // the bundled Redis's address on this runtime (the compose and Kubernetes service), as is: no secret
+      redis_host: "gatewayctl-redis",
+      redis_port: 6379,
       redis_password: "os.environ/GATEWAYCTL_SECRET_REDIS_PASSWORD",
       // a lone deployment cools down on its first 429, on every replica at once
       allowed_fails_policy: { RateLimitErrorAllowedFails: 0 },
@@ -102,14 +103,22 @@ describe("scale: the build", () => {
       redis: {
         bundled: true,
         passwordSecret: "REDIS_PASSWORD",
-        hostEnv: "GATEWAYCTL_REDIS_HOST",
-        portEnv: "GATEWAYCTL_REDIS_PORT",
         passwordEnv: "GATEWAYCTL_SECRET_REDIS_PASSWORD",
-        processPort: 4103,
+        host: "gatewayctl-redis",
+        port: 6379,
         image: "redis:7.0",
       },
       loadBalancer: { type: "haproxy", image: "haproxy:2.6", healthPath: "/health/readiness", retries: 3, timeoutSeconds: 600 },
     });
+  });
+
+  it("on the process runtime the bundled Redis is 127.0.0.1 on the port after the replicas'; Kubernetes manifests are refused there", () => {
+    const proc = build(scaleSource.replace("runtime: docker", "runtime: process").replace(/  kubernetes:[\s\S]*$/, ""));
+    const c = parse(text(proc, "config.yaml")) as LiteLLMConfig;
+    expect(c.router_settings).toMatchObject({ redis_host: "127.0.0.1", redis_port: 4103 });
+    expect(proc.routeMap.gateway.scale?.replicaPorts).toEqual([4101, 4102]);
+    const errs = errorsOf(scaleSource.replace("runtime: docker", "runtime: process")).map((e) => e.message).join("\n");
+    expect(errs).toMatch(/gateway\.runtime: the Kubernetes manifests carry this build's config\.yaml/);
   });
 
   it("an existing Redis: host and port from secrets, or a fixed port", () => {
@@ -119,7 +128,6 @@ describe("scale: the build", () => {
     expect(ext.routeMap.gateway.secretNames).toEqual(expect.arrayContaining(["REDIS_HOST", "REDIS_PASSWORD"]));
     const compose = parse(text(ext, "docker-compose.yml")) as Manifest;
     expect(Object.keys(compose.services)).toEqual(["litellm", "haproxy"]);
-    expect(compose.services.litellm.environment.GATEWAYCTL_REDIS_HOST).toBeUndefined();
   });
 
   it("HAProxy: readiness checks, 3 retries on another replica for every retryable error, every replica listed", () => {
@@ -135,7 +143,7 @@ describe("scale: the build", () => {
 
   it("compose: replicas exposed only, the balancer published on bind:port, Redis unpublished with a password and a healthcheck", () => {
     const compose = parse(text(compiled, "docker-compose.yml")) as Manifest;
-    const { litellm, haproxy, redis } = compose.services;
+    const { litellm, haproxy, "gatewayctl-redis": redis } = compose.services;
     expect(litellm.deploy).toEqual({ replicas: 2 });
     expect(litellm.expose).toEqual(["4000"]);
     expect(litellm.ports).toBeUndefined();
@@ -147,8 +155,8 @@ describe("scale: the build", () => {
     expect(redis.command.join(" ")).toContain('requirepass "$$REDIS_PASSWORD"');
     expect(redis.command.join(" ")).not.toMatch(/--requirepass/);
     expect(redis.healthcheck.test).toEqual(["CMD-SHELL", "redis-cli ping | grep -q PONG"]);
-    expect(litellm.depends_on).toEqual({ redis: { condition: "service_healthy" } });
-    expect(litellm.environment).toMatchObject({ GATEWAYCTL_REDIS_HOST: "redis", GATEWAYCTL_REDIS_PORT: "6379" });
+    expect(litellm.depends_on).toEqual({ "gatewayctl-redis": { condition: "service_healthy" } });
+    expect(Object.keys(litellm.environment).filter((k) => /REDIS/.test(k))).toEqual(["GATEWAYCTL_SECRET_REDIS_PASSWORD"]);
   });
 });
 
