@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { buildGateway } from "../../src/compile/index.js";
 import { parsePolicy } from "../../src/policy/load-policy.js";
 import { haproxyConfig } from "../../src/artifact/haproxy.js";
+import { drillConfigText } from "../../src/probe/drill.js";
 import { parseRouteMap } from "../../src/artifact/route-map.js";
 import { K8S_CONFIG_DIR, K8S_CONFIG_PATH, K8S_SECRET_NAME } from "../../src/compile/kubernetes.js";
 import type { LiteLLMConfig } from "../../src/artifact/types.js";
@@ -86,6 +87,7 @@ describe("scale: the build", () => {
     // the password is a secret the gateway is given; the bundled address is not a secret
     expect(compiled.routeMap.gateway.secretNames).toContain("REDIS_PASSWORD");
     expect(compiled.proof!.ok).toBe(true);
+    expect(text(compiled, ".env.example")).toMatch(/# password of the Redis the replicas share router state through \(gatewayctl's bundled one[^\n]*\nREDIS_PASSWORD=\n/);
   });
 
   it("gives each deployment a stable model_info.id, the route map's", () => {
@@ -157,6 +159,16 @@ describe("scale: the build", () => {
     expect(redis.healthcheck.test).toEqual(["CMD-SHELL", "redis-cli ping | grep -q PONG"]);
     expect(litellm.depends_on).toEqual({ "gatewayctl-redis": { condition: "service_healthy" } });
     expect(Object.keys(litellm.environment).filter((k) => /REDIS/.test(k))).toEqual(["GATEWAYCTL_SECRET_REDIS_PASSWORD"]);
+  });
+});
+
+describe("scale: the drill", () => {
+  it("the drill's copy of the config has router state of its own: no Redis keys, the rest unchanged", () => {
+    const compiled = build(scaleSource);
+    const drill = parse(drillConfigText(compiled.config)) as LiteLLMConfig;
+    expect(Object.keys(drill.router_settings ?? {}).filter((k) => k.startsWith("redis_"))).toEqual([]);
+    expect(drill.router_settings?.fallbacks).toEqual(compiled.config.router_settings?.fallbacks);
+    expect(drill.model_list).toEqual(compiled.config.model_list);
   });
 });
 
