@@ -141,6 +141,12 @@ describe("docker-compose with scale: replicas behind HAProxy, a bundled Redis (r
     const haproxyId = (await compose(["ps", "-q", "haproxy"])).stdout.trim();
     const haproxy = await docker.getContainer(haproxyId).inspect();
     expect(Object.keys(haproxy.HostConfig.PortBindings ?? {})).toEqual(["4000/tcp"]);
+    // status finds the compose gateway and lists both replica containers
+    const status = await runCli(["status", "--policy", policyFile, "--json"], { env });
+    expect(status.exitCode, status.stdout).toBe(0);
+    const st = JSON.parse(status.stdout) as { state: string; startedBy: string; members: Array<{ role: string; state: string }> };
+    expect(st).toMatchObject({ state: "running", startedBy: "docker-compose" });
+    expect(st.members.map((m) => [m.role, m.state])).toEqual([["replica", "running"], ["replica", "running"]]);
     // a second request also answers: the balancer reaches both replicas (each is health-checked on /health/readiness)
     for (let i = 0; i < 4; i++) expect((await chat("secure-core")).status).toBe(200);
   });
