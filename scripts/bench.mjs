@@ -9,7 +9,9 @@
 // and config without them, p50/p99 at concurrency 1 and 20), ledger (per-request latency with the request ledger
 // callback vs the same LiteLLM and config without it, p50/p99 at concurrency 1 and 20), report (gatewayctl report
 // over a generated 1,000,000-line ledger vs reading the same file line by line; time and peak RSS), test-routes
-// (20 routes vs 1 route, 300 ms backend).
+// (20 routes vs 1 route, 300 ms backend),
+// replicas (2 LiteLLM replicas behind HAProxy vs 1 replica direct: time for 400 requests and p99 at concurrency 20, and
+// the failed requests of 500 while one replica is killed -9; needs haproxy and redis-server).
 // Everything listens on 127.0.0.1 only and stops by itself.
 import { spawnSync, spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, cpSync, existsSync, chmodSync } from "node:fs";
@@ -520,6 +522,86 @@ try {
           process.kill(-p.pid, "SIGTERM");
         } catch {}
       }
+  // --- replicas: two LiteLLM replicas behind HAProxy vs one replica direct (real LiteLLM, redis-server, haproxy) ---
+  if (want("replicas")) {
+    if (!existsSync(LITELLM)) throw new Error("LiteLLM is not installed: run scripts/setup-litellm.sh");
+    for (const bin of ["/usr/sbin/haproxy", "/usr/bin/redis-server"]) if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install haproxy redis-server`);
+    const backend = await startDelayedOllamaStandIn(0);
+    const dir = join(work, "replicas");
+    mkdirSync(dir, { recursive: true });
+    // the balancer's port and the three after it (two replicas, the bundled Redis) must be free
+    let port;
+    for (;;) {
+      port = await freePort();
+      const next = await Promise.all([1, 2, 3].map((i) => new Promise((res) => {
+        const s = createNetServer();
+        s.once("error", () => res(false));
+        s.listen(port + i, "127.0.0.1", () => s.close(() => res(true)));
+      })));
+      if (next.every(Boolean)) break;
+    }
+    const secretsFile = writeSecrets(dir);
+    writeFileSync(secretsFile, `${readFileSync(secretsFile, "utf8")}BENCH_REDIS_PASSWORD=bench-redis-${Date.now()}\n`, { mode: 0o600 });
+    const master = /LITELLM_MASTER_KEY=(.*)/.exec(readFileSync(secretsFile, "utf8"))[1];
+    const policy = benchPolicy({ routes: 2, port, ollamaUrl: backend.url, runtimeDir: join(dir, "runtime"), secretsFile });
+    policy.scale = { replicas: 2, redis: { bundled: true, password: { secret: "BENCH_REDIS_PASSWORD" } } };
+    const policyFile = join(dir, "gateway.policy.yaml");
+    writeFileSync(policyFile, stringify(policy));
+    cli(["build", "--policy", policyFile]);
+    const send = async (baseUrl) => {
+      const r = await fetch(`${baseUrl}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${master}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "route-0", messages: [{ role: "user", content: "bench" }], max_tokens: 4 }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      await r.text();
+      return r.status;
+    };
+    const series = async (baseUrl, concurrency, total, onProgress) => {
+      const lat = [];
+      let next = 0, done = 0, failed = 0;
+      const t0 = performance.now();
+      const worker = async () => {
+        while (next < total) {
+          next++;
+          const s0 = performance.now();
+          const status = await send(baseUrl).catch(() => 0);
+          if (status !== 200) failed++;
+          lat.push(performance.now() - s0);
+          onProgress?.(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const ms = performance.now() - t0;
+      lat.sort((a, b) => a - b);
+      return { ms, p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))], failed };
+    };
+    try {
+      await cliAsync(["start", "--policy", policyFile]);
+      const balancer = `http://127.0.0.1:${port}`;
+      const direct = `http://127.0.0.1:${port + 1}`;
+      await series(balancer, 20, 60); // warm-up, both replicas
+      await series(direct, 20, 40);
+      const one = await series(direct, 20, 400);
+      const two = await series(balancer, 20, 400);
+      if (one.failed + two.failed) throw new Error(`replicas bench: ${one.failed + two.failed} requests failed without any kill`);
+      report("replicas", "400 requests, concurrency 20, 2 replicas + HAProxy", two.ms, "1 replica direct", one.ms);
+      console.log(`${"replicas".padEnd(12)} ${"throughput".padEnd(44)} ${(400000 / two.ms).toFixed(1)} req/s through the balancer vs ${(400000 / one.ms).toFixed(1)} req/s one replica direct`);
+      report("replicas", "p99, 2 replicas + HAProxy, concurrency 20", two.p99, "p99 1 replica direct", one.p99);
+      const state = JSON.parse(readFileSync(join(dir, "runtime.state", "process.json"), "utf8"));
+      const victim = state.scaled.members.find((m) => m.role === "replica").pid;
+      let killed = false;
+      const kill = await series(balancer, 20, 500, (done) => {
+        if (!killed && done >= 150) {
+          killed = true;
+          process.kill(victim, "SIGKILL");
+        }
+      });
+      console.log(`${"replicas".padEnd(12)} ${"failed requests, 500 at concurrency 20".padEnd(44)} ${kill.failed} of 500 with one replica killed -9 after 150  (goal 0: ${kill.failed === 0 ? "met" : "NOT met"})`);
+      results.push({ section: "replicas", name: "failed requests during a replica kill", failed: kill.failed, total: 500, goal: { text: "0" } });
+    } finally {
+      await cliAsync(["stop", "--policy", policyFile], { allowFail: true });
       backend.server.close();
     }
   }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in docker.io iptables docker-compose pass gnupg rsync hyperfine busybox-static tmux systemd python3-venv mmdebstrap chromium; do
+for p in docker.io iptables docker-compose pass gnupg rsync hyperfine busybox-static tmux systemd python3-venv mmdebstrap chromium haproxy redis-server; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
@@ -25,6 +25,12 @@ bash scripts/setup-litellm.sh
 
 echo "==> the real LiteLLM image (pinned), built locally"
 bash scripts/build-litellm-image.sh
+
+echo "==> HAProxy and Redis images for the scaled compose test, built locally from Debian's packages"
+bash scripts/build-scale-images.sh
+
+echo "==> kubernetes-validate (PyPI) in .tools-kubernetes-validate"
+bash scripts/setup-kubernetes-validate.sh
 
 echo "==> OpenClaw on Node 24 in .tools/openclaw"
 bash scripts/setup-openclaw.sh

@@ -17,6 +17,7 @@ import { registerLogs } from "./commands/logs.js";
 import { registerTestRoutes } from "./commands/test-routes.js";
 import { registerClients } from "./commands/clients.js";
 import { registerReport } from "./commands/report.js";
+import { registerK8s } from "./commands/k8s.js";
 import { GATEWAYCTL_VERSION } from "./lib/version.js";
 
 function write(stream: NodeJS.WriteStream, text: string): void {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerTestRoutes(program);
   registerClients(program);
   registerReport(program);
+  registerK8s(program);
   return program;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Policy } from "../policy/schema.js";
 import { gatewayEnvName } from "./front-door.js";
-import { AUTH_MODULE, CONFIG_FILE, GUARD_MODULE, LEDGER_DIR_ENV, LEDGER_DIR_NAME, LEDGER_MODULE, type GatewayFacts } from "./types.js";
+import { AUTH_MODULE, CONFIG_FILE, GUARD_MODULE, LEDGER_DIR_ENV, LEDGER_DIR_NAME, LEDGER_MODULE, type GatewayFacts, type RedisFacts, type ScaleFacts } from "./types.js";
 
 /** Port LiteLLM listens on inside the container; the policy port is the published one. */
 export const CONTAINER_PORT = 4000;
@@ -153,6 +153,9 @@ export function containerName(facts: Pick<GatewayFacts, "port">): string {
  */
 export function gatewayFacts(policy: Policy, secretNames: string[]): GatewayFacts {
   const g = policy.gateway;
+  const scale = policy.scale ? scaleFacts(policy) : undefined;
+  const redis = scale?.redis;
+  const redisSecrets = redis ? [redis.passwordSecret, ...(redis.hostSecret ? [redis.hostSecret] : []), ...(redis.portSecret ? [redis.portSecret] : [])] : [];
   return {
     runtime: g.runtime,
     bind: g.bind,
@@ -161,7 +164,75 @@ export function gatewayFacts(policy: Policy, secretNames: string[]): GatewayFact
     litellmVersion: g.litellmVersion,
     masterKeySecret: g.masterKey.secret,
     // the master key, the backends' keys and every client's key
-    secretNames: [...new Set([g.masterKey.secret, ...secretNames, ...Object.values(policy.clients ?? {}).map((c) => c.key.secret)])].sort(),
+    secretNames: [...new Set([g.masterKey.secret, ...secretNames, ...Object.values(policy.clients ?? {}).map((c) => c.key.secret), ...redisSecrets])].sort(),
     modules: [GUARD_MODULE, AUTH_MODULE, LEDGER_MODULE],
+    ...(scale ? { scale } : {}),
+  };
+}
+
+/** Where the balancer checks a replica: ready means LiteLLM has loaded its config (and the guard and front door). */
+export const REPLICA_HEALTH_PATH = "/health/readiness";
+/** HAProxy's attempts after the first (ENVIRONMENT.md: 3 lost 0 of 500 requests with one replica killed). */
+export const BALANCER_RETRIES = 3;
+/** Port a bundled Redis listens on inside compose and Kubernetes (never published). */
+export const REDIS_PORT = 6379;
+
+/** Images of the balancer and the bundled Redis (Debian-based official tags; tests tag locally built ones so). */
+export const HAPROXY_IMAGE = "haproxy:2.6";
+export const REDIS_IMAGE = "redis:7.0";
+/** The compose services beside the gateway's when the policy scales out. */
+export const BALANCER_SERVICE = "haproxy";
+export const REDIS_SERVICE = "gatewayctl-redis";
+/** Where the balancer's configuration is mounted in its container (the official image's path). */
+export const HAPROXY_CONTAINER_CONFIG = "/usr/local/etc/haproxy/haproxy.cfg";
+/** Docker's embedded DNS, which resolves a compose service name to every replica. */
+export const DOCKER_DNS = "127.0.0.11:53";
+
+/**
+ * The shell line a bundled Redis container starts with: the password comes from the environment through a here
+ * document on stdin (never on the command line), no persistence, protected mode on.
+ */
+export const REDIS_CONTAINER_START = [
+  "sh",
+  "-c",
+  'exec redis-server - <<EOF\nrequirepass "$$REDIS_PASSWORD"\nsave ""\nappendonly no\nprotected-mode yes\nport 6379\nEOF\n',
+];
+
+/** The scale-out facts of a policy with a `scale:` section. */
+export function scaleFacts(policy: Policy): ScaleFacts | undefined {
+  const scale = policy.scale;
+  if (!scale) return undefined;
+  const port = policy.gateway.port;
+  const replicaPorts = Array.from({ length: scale.replicas }, (_, i) => port + 1 + i);
+  let redis: RedisFacts | undefined;
+  if (scale.redis) {
+    const r = scale.redis;
+    const passwordEnv = gatewayEnvName(r.password.secret);
+    if (r.bundled === true) {
+      const onProcess = policy.gateway.runtime === "process";
+      redis = {
+        bundled: true,
+        passwordSecret: r.password.secret,
+        passwordEnv,
+        host: onProcess ? "127.0.0.1" : REDIS_SERVICE,
+        port: onProcess ? port + scale.replicas + 1 : REDIS_PORT,
+        image: imageWithTag(r.image ?? REDIS_IMAGE),
+      };
+    } else {
+      const portRef = r.port;
+      redis = {
+        bundled: false,
+        passwordSecret: r.password.secret,
+        passwordEnv,
+        ...(r.host ? { hostSecret: r.host.secret, hostEnv: gatewayEnvName(r.host.secret) } : {}),
+        ...(typeof portRef === "object" ? { portSecret: portRef.secret, portEnv: gatewayEnvName(portRef.secret) } : { port: portRef ?? REDIS_PORT }),
+      };
+    }
+  }
+  return {
+    replicas: scale.replicas,
+    replicaPorts,
+    ...(redis ? { redis } : {}),
+    loadBalancer: { type: scale.loadBalancer.type, image: imageWithTag(scale.loadBalancer.image ?? HAPROXY_IMAGE), healthPath: REPLICA_HEALTH_PATH, retries: BALANCER_RETRIES, timeoutSeconds: scale.loadBalancer.timeoutSeconds },
   };
 }

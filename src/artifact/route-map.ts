@@ -21,6 +21,27 @@ const RouteMapSchema = z.object({
     masterKeySecret: z.string().min(1),
     secretNames: z.array(z.string()),
     modules: z.array(z.string()),
+    scale: z
+      .object({
+        replicas: z.number().int().min(1),
+        replicaPorts: z.array(z.number().int().min(1).max(65535)),
+        redis: z
+          .object({
+            bundled: z.boolean(),
+            passwordSecret: z.string().min(1),
+            passwordEnv: z.string().min(1),
+            host: z.string().min(1).optional(),
+            port: z.number().int().min(1).max(65535).optional(),
+            hostSecret: z.string().min(1).optional(),
+            hostEnv: z.string().min(1).optional(),
+            portSecret: z.string().min(1).optional(),
+            portEnv: z.string().min(1).optional(),
+            image: z.string().min(1).optional(),
+          })
+          .optional(),
+        loadBalancer: z.object({ type: z.literal("haproxy"), image: z.string().min(1), healthPath: z.string().startsWith("/"), retries: z.number().int().min(0), timeoutSeconds: z.number().int().min(1) }),
+      })
+      .optional(),
   }),
   frontDoor: z.object({
     masterKeyEnv: z.string().min(1),

@@ -112,6 +112,51 @@ export interface GatewayFacts {
   secretNames: string[];
   /** Python modules beside config.yaml that the config must load (the guard, and later ones) */
   modules: string[];
+  /** present only when the policy has a `scale:` section: replicas behind a load balancer, sharing Redis */
+  scale?: ScaleFacts;
+}
+
+/** How the replicas reach the Redis they share router state through. */
+export interface RedisFacts {
+  /** gatewayctl runs this Redis itself (process runtime, compose service, Kubernetes Deployment) */
+  bundled: boolean;
+  /** the policy's secret name of the password (also in secretNames) */
+  passwordSecret: string;
+  /** the variable config.yaml reads the password from (router_settings, through os.environ/) */
+  passwordEnv: string;
+  /**
+   * router_settings' host and port as written: a bundled Redis's address on the build's runtime (127.0.0.1 and the
+   * port after the replicas' on the process runtime; the service on port 6379 in compose and Kubernetes), or an
+   * existing Redis's fixed port. Written as is: no secret, and the build already knows it for its runtime, so no
+   * runtime has to set a variable for it.
+   */
+  host?: string;
+  port?: number;
+  /** an existing Redis: the secrets (and the variables config.yaml reads them from) of its host and port */
+  hostSecret?: string;
+  hostEnv?: string;
+  portSecret?: string;
+  portEnv?: string;
+  /** a bundled Redis in compose and Kubernetes: its image */
+  image?: string;
+}
+
+/** The scale-out shape of a gateway, recorded in route-map.json so every runtime renders the same replicas. */
+export interface ScaleFacts {
+  replicas: number;
+  /** process runtime: the loopback ports of the replicas, consecutive after gateway.port (the balancer's) */
+  replicaPorts: number[];
+  redis?: RedisFacts;
+  loadBalancer: {
+    type: "haproxy";
+    /** the balancer's image in compose */
+    image: string;
+    /** what the balancer health-checks on each replica */
+    healthPath: string;
+    /** attempts after the first, each on another replica when one is left (option redispatch) */
+    retries: number;
+    timeoutSeconds: number;
+  };
 }
 
 /** One client of the gateway: its own key (by reference) and the route aliases it may use. */

@@ -27,6 +27,10 @@ export function registerStatus(program: Command): void {
       const lines = [`gateway: ${s.state} (${s.kind}${s.id ? `, ${s.kind === "process" ? "pid" : "container"} ${s.id.slice(0, 12)}` : ""}${by})`, `url: ${s.baseUrl}`];
       if (s.state === "crashed") lines.push(`the gateway died without gatewayctl stop${s.exitCode !== undefined ? ` (exit code ${s.exitCode})` : ""}: gatewayctl logs --tail 50 shows why; gatewayctl start starts it again`);
       if (s.health) lines.push(`health: liveliness ${s.health.liveliness ? "ok" : "failing"}, readiness ${s.health.readiness ? "ok" : "failing"}`);
+      for (const m of s.members ?? []) {
+        const h = m.health ? `, liveliness ${m.health.liveliness ? "ok" : "failing"}, readiness ${m.health.readiness ? "ok" : "failing"}` : "";
+        lines.push(`  ${m.role.padEnd(8)} ${m.address.padEnd(21)} pid ${m.id.padEnd(8)} ${m.state}${h}`);
+      }
       if (s.image) lines.push(`image: ${s.image}`);
       if (s.litellmVersion) lines.push(`litellm: ${s.litellmVersion}`);
       if (s.startedAt) lines.push(`started: ${s.startedAt}`);

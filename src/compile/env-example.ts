@@ -23,6 +23,12 @@ export function renderEnvExample(policy: Policy, plan: GatewayPlan, meta: Genera
   for (const [client, c] of Object.entries(policy.clients).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     add(c.key.secret, `gateway key of client "${client}" (give that client this value; any long random string)`);
   }
+  const redis = policy.scale?.redis;
+  if (redis) {
+    add(redis.password.secret, `password of the Redis the replicas share router state through${redis.bundled ? " (gatewayctl's bundled one: any long random string)" : ""}`);
+    if (redis.host) add(redis.host.secret, "host of the existing Redis the replicas share router state through");
+    if (typeof redis.port === "object") add(redis.port.secret, "port of the existing Redis the replicas share router state through");
+  }
   const lines = [hashHeader(meta, `Secret names the gateway needs. ${where}`).trimEnd()];
   for (const name of [...purpose.keys()].sort()) {
     lines.push("", `# ${(purpose.get(name) ?? ["secret"]).join("; ")}`, `${name}=`);

@@ -12,7 +12,10 @@ import { proveClientFiles } from "../clients/proof.js";
 import { AUTH_MODULE_SOURCE } from "./auth-source.js";
 import { GUARD_MODULE_SOURCE } from "./guard-source.js";
 import { LEDGER_MODULE_SOURCE } from "./ledger-source.js";
-import { renderCompose } from "./compose.js";
+import { renderCompose, renderComposeHaproxy } from "./compose.js";
+import { K8S_DIR, renderKubernetes } from "./kubernetes.js";
+import { parse as parseYaml } from "yaml";
+import { HAPROXY_CONFIG_FILE } from "../artifact/haproxy.js";
 import { renderEnvExample } from "./env-example.js";
 import { generatedByLine, generatedMeta, hashHeader } from "./header.js";
 import { buildLiteLLMConfig } from "./litellm-config.js";
@@ -53,7 +56,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
 
   const meta = generatedMeta(policy, file);
   const routeMap = toRouteMap(policy, plan, generatedByLine(meta));
-  const config = buildLiteLLMConfig(policy, plan);
+  const config = buildLiteLLMConfig(policy, plan, routeMap.gateway.scale);
   const clients = renderClients(routeMap);
   const files: GeneratedFile[] = [
     {
@@ -68,7 +71,10 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     { path: AUTH_FILE, content: `${hashHeader(meta, "Front door loaded by general_settings.custom_auth.")}${AUTH_MODULE_SOURCE}` },
     { path: LEDGER_FILE, content: `${hashHeader(meta, "Request ledger and lane budgets, loaded by litellm_settings.callbacks.")}${LEDGER_MODULE_SOURCE}` },
     ...clients.files,
+    ...(routeMap.gateway.scale ? [{ path: HAPROXY_CONFIG_FILE, content: renderComposeHaproxy(routeMap.gateway, meta) }] : []),
   ];
+  // the manifests carry the files above verbatim: the ConfigMap holds the config the build proves
+  files.push(...renderKubernetes({ policy, routeMap, files: new Map(files.map((f) => [f.path, f.content])), meta }));
   files.push({ path: BUILD_MANIFEST_FILE, content: renderBuildManifest(files, routeMap.generatedBy) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, config, routeMap, warnings };
@@ -87,7 +93,18 @@ export function buildGateway(loaded: LoadedPolicy, options: { outDir?: string } 
     routeMap: text(ROUTE_MAP_FILE)!,
     modules: Object.fromEntries(compiled.routeMap.gateway.modules.map((m) => [m, text(`${m}.py`)])),
   });
-  const proof = proveArtifact(artifact, { source: "policy" });
+  let proof = proveArtifact(artifact, { source: "policy" });
+  // the Kubernetes pods run what the ConfigMap carries: prove that copy too, read back from the manifest
+  const configMapText = text(`${K8S_DIR}/configmap.yaml`);
+  if (proof.ok && configMapText !== undefined) {
+    const data = ((parseYaml(configMapText) as { data?: Record<string, string> }).data ?? {});
+    const k8sArtifact = artifactFromTexts(`${options.outDir ?? DEFAULT_OUT_DIR}/${K8S_DIR}/configmap.yaml`, {
+      ...(data[CONFIG_FILE] !== undefined ? { config: data[CONFIG_FILE] } : {}),
+      ...(data[ROUTE_MAP_FILE] !== undefined ? { routeMap: data[ROUTE_MAP_FILE] } : {}),
+      modules: Object.fromEntries(compiled.routeMap.gateway.modules.map((m) => [m, data[`${m}.py`]])),
+    });
+    proof = proveArtifact(k8sArtifact, { source: "policy" });
+  }
   if (!proof.ok) {
     throw new PolicyError(loaded.file, [
       ...proof.moduleProblems.map((message) => ({ file: loaded.file, severity: "error" as const, message: `build output incomplete: ${message}` })),

@@ -2,7 +2,7 @@ import type { Policy } from "../policy/schema.js";
 import { gatewayEnvName } from "../artifact/front-door.js";
 import { AUTH_FUNCTION, GUARD_CALLBACK, LEDGER_CALLBACK } from "../artifact/types.js";
 import type { GatewayPlan, PlannedDeployment } from "./route-map.js";
-import type { LiteLLMConfig } from "../artifact/types.js";
+import type { LiteLLMConfig, RedisFacts, ScaleFacts } from "../artifact/types.js";
 
 /** Retries stay inside a model group (one deployment each); a small number keeps a dead backend from stalling the fallback. */
 export const NUM_RETRIES = 1;
@@ -30,11 +30,30 @@ function deploymentEntry(d: PlannedDeployment): LiteLLMConfig["model_list"][numb
 }
 
 /**
+ * The router's shared state (deployment cooldowns, rate-limit counters, health state) in Redis, so that every replica
+ * sees what one replica learned. Only router_settings: no litellm_settings.cache, so no prompt or response is ever
+ * written to Redis (a response cache would store both, keyed by the prompt). Host, port and password reach the
+ * config through os.environ/ under gatewayctl's own names (LiteLLM builds a second client of its own from
+ * REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, so those are never set); a bundled Redis's address, no secret, is written as is (see RedisFacts).
+ */
+export function redisRouterSettings(redis: RedisFacts): Record<string, unknown> {
+  return {
+    redis_host: redis.host ?? `os.environ/${redis.hostEnv}`,
+    redis_port: redis.port ?? `os.environ/${redis.portEnv}`,
+    redis_password: `os.environ/${redis.passwordEnv}`,
+    // Every model group here has one deployment, and LiteLLM 1.108 never cools a lone deployment down on a 429
+    // unless a policy names the error: with this, the first 429 cools it down (for its Retry-After) on every
+    // replica at once, and the route's own fallbacks serve meanwhile instead of each replica hitting it again.
+    allowed_fails_policy: { RateLimitErrorAllowedFails: 0 },
+  };
+}
+
+/**
  * The LiteLLM proxy config. Only explicit per-alias fallbacks; none of the mechanisms that route a request
  * somewhere the policy did not name (default_fallbacks, wildcards, aliases, completion_model, a global api_base,
  * auto-routers, client-side credentials) is ever emitted.
  */
-export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMConfig {
+export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan, scale?: ScaleFacts): LiteLLMConfig {
   const fallbacks = plan.routes
     .filter((r) => r.fallbackGroups.length > 0)
     .map((r) => ({ [r.alias]: [...r.fallbackGroups] }));
@@ -45,6 +64,7 @@ export function buildLiteLLMConfig(policy: Policy, plan: GatewayPlan): LiteLLMCo
       // a deployment that timed out is not tried again: the route falls back (or fails) once its timeout is up
       retry_policy: { TimeoutErrorRetries: 0 },
       fallbacks,
+      ...(scale?.redis ? redisRouterSettings(scale.redis) : {}),
     },
     litellm_settings: {
       // the guard first (it refuses before anything is routed), then the request ledger (records, enforces lane budgets)

@@ -3,7 +3,7 @@
  * cost, secrets provider, gateway safety. Every rule reports every problem it finds. Pure.
  */
 import { isIP } from "node:net";
-import { classifyHost } from "../lib/hosts.js";
+import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { forbiddenVersionInTag, judgeLitellmVersion, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import {
   INTERNAL_GROUP_PREFIX,
@@ -62,6 +62,7 @@ export function checkPolicyRules(policy: Policy, written: WrittenCheck): Finding
     ...checkAlerts(policy),
     ...checkSecretsProvider(policy, written),
     ...checkGateway(policy, written),
+    ...checkScale(policy),
   ];
 }
 
@@ -546,6 +547,104 @@ function checkGateway(policy: Policy, written: WrittenCheck): Finding[] {
         bind === "localhost" ? "write bind: 127.0.0.1" : "write an address, for example bind: 127.0.0.1",
       ),
     );
+  }
+  return out;
+}
+
+/** Backend keys the routes use (primary or fallback), sorted. */
+function usedBackends(policy: Policy): string[] {
+  const used = new Set<string>();
+  for (const r of Object.values(policy.routes)) {
+    for (const m of [r.model, ...(r.fallbacks ?? [])]) {
+      const b = Object.hasOwn(policy.models, m) ? policy.models[m]?.backend : undefined;
+      if (b !== undefined && Object.hasOwn(policy.backends, b)) used.add(b);
+    }
+  }
+  return [...used].sort();
+}
+
+function checkScale(policy: Policy): Finding[] {
+  const scale = policy.scale;
+  if (!scale) return [];
+  const out: Finding[] = [];
+  const redis = scale.redis;
+  if (scale.replicas > 1 && !redis) {
+    out.push(
+      finding(
+        "error",
+        ["scale", "redis"],
+        "missing",
+        `${scale.replicas} replicas need a shared Redis: without it each one keeps its own cooldowns and rate-limit counters, and a replica keeps sending requests to a backend another one found failing`,
+        "add redis: { bundled: true } (gatewayctl runs one) or redis: { host: { secret: REDIS_HOST }, password: { secret: REDIS_PASSWORD } }",
+      ),
+    );
+  }
+  if (redis) {
+    if (redis.bundled === true && (redis.host !== undefined || redis.port !== undefined)) {
+      out.push(finding("error", ["scale", "redis", "host"], redis.host !== undefined ? "key" : "missing", "a bundled Redis has no host or port of yours", "remove host and port, or remove bundled to use an existing Redis"));
+    } else if (redis.bundled !== true && redis.host === undefined) {
+      out.push(
+        finding("error", ["scale", "redis"], "value", "Redis is neither bundled nor given a host", "write bundled: true, or host: { secret: REDIS_HOST } for an existing Redis"),
+      );
+    }
+    const taken = new Set([policy.gateway.masterKey.secret, ...Object.values(policy.clients).map((c) => c.key.secret)]);
+    if (taken.has(redis.password.secret)) {
+      out.push(
+        finding("error", ["scale", "redis", "password", "secret"], "value", `the Redis password ${redis.password.secret} is also a gateway key`, "give Redis a password secret of its own"),
+      );
+    }
+  }
+  if (policy.gateway.runtime === "process" && policy.gateway.port + scale.replicas > 65535) {
+    out.push(finding("error", ["scale", "replicas"], "value", `the replicas listen on the ports after gateway.port (${policy.gateway.port + 1}-${policy.gateway.port + scale.replicas}), beyond 65535`, "lower gateway.port"));
+  }
+  const k8s = scale.kubernetes;
+  if (k8s) {
+    if (k8s.hpa && (k8s.hpa.minReplicas ?? scale.replicas) > k8s.hpa.maxReplicas) {
+      out.push(finding("error", ["scale", "kubernetes", "hpa", "maxReplicas"], "value", `maxReplicas ${k8s.hpa.maxReplicas} is below minReplicas ${k8s.hpa.minReplicas ?? scale.replicas}`, "raise maxReplicas"));
+    }
+    const used = usedBackends(policy);
+    for (const [key, target] of Object.entries(k8s.egress)) {
+      if (!Object.hasOwn(policy.backends, key)) {
+        out.push(finding("error", ["scale", "kubernetes", "egress", key], "key", `unknown backend "${key}"${suggestionSuffix(key, Object.keys(policy.backends))}`, `use one of: ${list(Object.keys(policy.backends))}`));
+      }
+      if (!target.cidr?.length && target.namespace === undefined && target.podLabels === undefined) {
+        out.push(finding("error", ["scale", "kubernetes", "egress", key], "value", "an egress target needs cidr, or namespace and podLabels", "for example cidr: [10.0.5.0/24]"));
+      }
+    }
+    for (const key of used) {
+      const host = hostOfUrl(policy.backends[key]?.url ?? "");
+      if (host !== undefined && classifyHost(host) === "loopback") {
+        out.push(
+          finding("error", ["backends", key, "url"], "value", `a loopback backend (${host}) inside a Kubernetes pod is the pod itself`, "give the backend an address the cluster reaches, or remove scale.kubernetes"),
+        );
+        continue;
+      }
+      if (Object.hasOwn(k8s.egress, key)) continue;
+      if (host !== undefined && isIP(host.replace(/^\[(.*)\]$/, "$1")) !== 0) continue;
+      out.push(
+        finding(
+          "error",
+          ["scale", "kubernetes", "egress"],
+          "missing",
+          `the NetworkPolicy can let the gateway pods reach backend "${key}" only by address, and its host ${host ?? "(the SDK's default)"} is a name`,
+          `add egress: { ${key}: { cidr: [...] } }, or { namespace: ..., podLabels: {...} } for an in-cluster service`,
+        ),
+      );
+    }
+    if (redis?.bundled === true && policy.gateway.runtime === "process") {
+      out.push(
+        finding(
+          "error",
+          ["gateway", "runtime"],
+          "value",
+          "the Kubernetes manifests carry this build's config.yaml, and on the process runtime it names the bundled Redis at 127.0.0.1",
+          "build the manifests from a policy with gateway.runtime: docker (the compose build's config, whose bundled Redis is the gatewayctl-redis service)",
+        ),
+      );
+    }
+    if (redis && redis.bundled !== true && !k8s.redisEgress) {
+      out.push(finding("error", ["scale", "kubernetes", "redisEgress"], "missing", "the NetworkPolicy needs to know where the existing Redis answers", "add redisEgress: { cidr: [...] } or { namespace: ..., podLabels: {...} }"));
+    }
   }
   return out;
 }

@@ -224,6 +224,91 @@ export const AlertSchema = z
   .describe("An alert rule: cloud-fallback (lane), refusals (perHour), budget (lane, percent)");
 export type Alert = z.infer<typeof AlertSchema>;
 
+/** A Kubernetes quantity such as 500m, 2, 512Mi or 1Gi. */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
+const ResourceAmountsSchema = z
+  .strictObject({
+    cpu: z.string().regex(QUANTITY, "a Kubernetes CPU quantity such as 500m or 1").optional(),
+    memory: z.string().regex(QUANTITY, "a Kubernetes memory quantity such as 512Mi or 1Gi").optional(),
+  })
+  .describe("CPU and memory, as Kubernetes quantities");
+
+export const RedisSchema = z
+  .strictObject({
+    bundled: z
+      .boolean()
+      .optional()
+      .describe("true: gatewayctl runs a Redis of its own next to the replicas (process runtime, compose, Kubernetes), never published"),
+    host: SecretRefSchema.optional().describe("An existing Redis: its host, as { secret: NAME }"),
+    port: z
+      .union([z.number().int().min(1).max(65535), SecretRefSchema])
+      .optional()
+      .describe("An existing Redis: its port (default 6379), a number or { secret: NAME }"),
+    password: SecretRefSchema.default({ secret: "GATEWAYCTL_REDIS_PASSWORD" }).describe(
+      "The Redis password, as { secret: NAME }: Redis is only ever reached with a password",
+    ),
+    image: z.string().min(1).optional().describe("A bundled Redis in compose and Kubernetes: its image (default redis:7.0)"),
+  })
+  .describe("The Redis the replicas share router state through (cooldowns, rate-limit counters); never a response cache");
+export type Redis = z.infer<typeof RedisSchema>;
+
+export const LoadBalancerSchema = z
+  .strictObject({
+    type: z.literal("haproxy").default("haproxy").describe("haproxy: the balancer that retries a failed in-flight request on another replica"),
+    image: z.string().min(1).optional().describe("The balancer's image in compose (default haproxy:2.6)"),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(600)
+      .describe("How long the balancer waits for a replica's answer (a long completion included)"),
+  })
+  .describe("The load balancer in front of the replicas, published on gateway.bind:gateway.port");
+export type LoadBalancer = z.infer<typeof LoadBalancerSchema>;
+
+export const NetworkTargetSchema = z
+  .strictObject({
+    cidr: z.array(z.string().min(1)).optional().describe("IP ranges the backend answers on, for example 10.0.5.0/24"),
+    namespace: z.string().min(1).optional().describe("An in-cluster backend: the namespace of its pods"),
+    podLabels: z.record(z.string(), z.string()).optional().describe("An in-cluster backend: labels of its pods"),
+  })
+  .describe("Where the gateway pods may connect for one backend");
+
+export const KubernetesSchema = z
+  .strictObject({
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name: lowercase letters, digits and '-'").max(63).default("gatewayctl"),
+    resources: z
+      .strictObject({ requests: ResourceAmountsSchema.optional(), limits: ResourceAmountsSchema.optional() })
+      .default({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } })
+      .describe("Resources of each gateway pod"),
+    hpa: z
+      .strictObject({
+        minReplicas: z.number().int().min(1).max(100).optional().describe("Default: scale.replicas"),
+        maxReplicas: z.number().int().min(1).max(100),
+        targetCPUUtilization: z.number().int().min(1).max(100).default(70).describe("Percent of the CPU request"),
+      })
+      .optional()
+      .describe("A HorizontalPodAutoscaler for the gateway Deployment"),
+    egress: z
+      .record(z.string().regex(KEY_NAME), NetworkTargetSchema)
+      .default({})
+      .describe("Per backend key: where its requests go, for the NetworkPolicy (a backend whose URL host is an IP address needs none)"),
+    redisEgress: NetworkTargetSchema.optional().describe("An existing Redis: where it answers, for the NetworkPolicy"),
+  })
+  .describe("Kubernetes manifests written to generated/k8s/");
+export type Kubernetes = z.infer<typeof KubernetesSchema>;
+
+export const ScaleSchema = z
+  .strictObject({
+    replicas: z.number().int().min(1).max(32).default(2).describe("LiteLLM replicas behind the load balancer"),
+    redis: RedisSchema.optional().describe("Required with more than one replica"),
+    loadBalancer: LoadBalancerSchema.default(LoadBalancerSchema.parse({})),
+    kubernetes: KubernetesSchema.optional().describe("Write Kubernetes manifests (generated/k8s/) too"),
+  })
+  .describe("More than one gateway process: replicas sharing router state through Redis behind a load balancer");
+export type Scale = z.infer<typeof ScaleSchema>;
+
 export const PolicySchema = z
   .strictObject({
     version: z.literal(1).describe("Policy format version: 1"),
@@ -242,6 +327,8 @@ export const PolicySchema = z
       .describe("Clients by name, each with its own key and aliases; the master key is gatewayctl's alone"),
     ledger: LedgerSchema.default(LedgerSchema.parse({})),
     alerts: z.array(AlertSchema).default([]).describe("Rules `gatewayctl report --check` fires on"),
+
+    scale: ScaleSchema.optional(),
   })
   .describe("gatewayctl policy: backends, models, lanes and route aliases for one LiteLLM gateway");
 export type Policy = z.infer<typeof PolicySchema>;

@@ -56,7 +56,10 @@ async function freePort(): Promise<number> {
 /** The drill copy of config.yaml: the same config with the mock-testing switch on, written the one YAML way. Pure. */
 export function drillConfigText(config: LiteLLMConfig): string {
   const general = config.general_settings && typeof config.general_settings === "object" ? config.general_settings : {};
-  return toYaml({ ...config, general_settings: { ...general, [MOCK_TESTING_SWITCH]: true } });
+  // one throwaway process with router state of its own: its mock failures must not cool down the shared deployments
+  const router = config.router_settings && typeof config.router_settings === "object" ? config.router_settings : undefined;
+  const ownRouter = router ? Object.fromEntries(Object.entries(router).filter(([k]) => !k.startsWith("redis_"))) : undefined;
+  return toYaml({ ...config, ...(ownRouter ? { router_settings: ownRouter } : {}), general_settings: { ...general, [MOCK_TESTING_SWITCH]: true } });
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
@@ -76,7 +79,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const paths = runtimePaths(join(work, "runtime"));
   const token = randomBytes(24).toString("hex");
   const port = await freePort();
-  const facts: GatewayFacts = { ...map.gateway, bind: "127.0.0.1", port };
+  // a single process even for a scaled-out gateway (its replicas and balancer keep their ports)
+  const { scale: _scale, ...single } = map.gateway;
+  const facts: GatewayFacts = { ...single, bind: "127.0.0.1", port };
   const ctx = { facts, runtimeDir: paths.dir, stateDir: paths.stateDir, onProgress: (l: string) => progress(`drill: ${l}`) };
   const runtime = await getRuntime(facts.runtime);
   let started = false;

@@ -79,6 +79,21 @@ export async function testRoutes(options: TestRoutesOptions): Promise<ProbeRepor
 
   checks.push(...checkRuntimeArtifact(artifact));
   progress(`testing ${map.routes.length} routes at ${baseUrl} (concurrency ${options.concurrency})`);
+  if (facts.scale && facts.runtime === "process" && !options.baseUrl) {
+    // each replica on its own, besides the routes through the balancer: a dead replica is hidden by the balancer
+    const { probeHealth } = await import("../runtime/health.js");
+    for (const port of facts.scale.replicaPorts) {
+      const url = gatewayBaseUrl("127.0.0.1", port);
+      const h = await probeHealth(url, options.timeoutSeconds * 1000);
+      const ok = h.liveliness && h.readiness;
+      checks.push({
+        name: `replica ${url}`,
+        kind: "health",
+        status: ok ? "pass" : "fail",
+        message: ok ? "liveliness and readiness ok" : `liveliness ${h.liveliness ? "ok" : "failing"}, readiness ${h.readiness ? "ok" : "failing"}: the balancer sends it nothing (gatewayctl status; gatewayctl start restarts the replicas)`,
+      });
+    }
+  }
   const gatewayChecks = await probeGateway({ baseUrl, key, routeMap: map, concurrency: options.concurrency, timeoutMs: options.timeoutSeconds * 1000 });
   checks.push(...gatewayChecks);
   if (map.gateway.modules.includes(AUTH_MODULE) && !gatewayChecks.some((c) => c.name === "gateway reachable") && !options.keyEnv) {

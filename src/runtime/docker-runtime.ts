@@ -494,7 +494,29 @@ export function createDockerRuntime(): GatewayRuntime {
       const state: RuntimeStatus["state"] =
         health.liveliness && health.readiness ? "running" : dockerHealth === "starting" || dockerHealth === undefined ? "starting" : "unhealthy";
       const reported = typeof health.readinessBody?.litellm_version === "string" ? health.readinessBody.litellm_version : undefined;
-      return { ...common, state, health: { liveliness: health.liveliness, readiness: health.readiness }, ...(reported ? { litellmVersion: reported } : {}) };
+      // a scaled compose gateway: every replica container (the balancer answers on the address above)
+      const members: RuntimeStatus["members"] = [];
+      if (ctx.facts.scale && startedBy === "docker-compose") {
+        const replicas = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.publish}=${publishLabel(ctx.facts)}`] } });
+        for (const r of replicas.sort((a, b) => ((a.Names[0] ?? "") < (b.Names[0] ?? "") ? -1 : 1))) {
+          const dockerState = /\((healthy|unhealthy|health: starting)\)/.exec(r.Status)?.[1];
+          members.push({
+            role: "replica",
+            id: r.Id.slice(0, 12),
+            address: (r.Names[0] ?? r.Id).replace(/^\//, ""),
+            state: r.State === "running" ? "running" : "crashed",
+            ...(dockerState ? { health: { liveliness: r.State === "running", readiness: dockerState === "healthy" } } : {}),
+          });
+        }
+      }
+      const allUp = members.every((m) => m.state === "running");
+      return {
+        ...common,
+        state: state === "running" && !allUp ? "unhealthy" : state,
+        health: { liveliness: health.liveliness, readiness: health.readiness },
+        ...(reported ? { litellmVersion: reported } : {}),
+        ...(members.length ? { members } : {}),
+      };
     },
 
     async logs(req: LogsRequest): Promise<void> {

@@ -24,9 +24,9 @@ export const PROCESS_STATE_FILE = "process.json";
 export const GATEWAY_LOG_FILE = "gateway.log";
 /** Lines of LiteLLM's log shown when it fails to start. */
 export const LOG_TAIL_ON_FAILURE = 30;
-const STOP_GRACE_MS = 10_000;
+export const STOP_GRACE_MS = 10_000;
 /** Owner name of this runtime's pin in `D.state/pins/` (see sync-generations.ts). */
-const PIN_OWNER = "process";
+export const PIN_OWNER = "process";
 
 /** What `process.json` records about the running gateway. Never a secret. */
 export interface ProcessState {
@@ -43,6 +43,19 @@ export interface ProcessState {
   runtimeDir: string;
   logFile: string;
   startedAt: string;
+  /** a gateway with `scale:`: every process gatewayctl started for it (pid above is the balancer's) */
+  scaled?: { members: ProcessMember[] };
+}
+
+/** One process of a scaled-out gateway on this machine. */
+export interface ProcessMember {
+  role: "replica" | "balancer" | "redis";
+  pid: number;
+  host: string;
+  port: number;
+  /** text the process's command line contains (pids get reused) */
+  marker: string;
+  logFile: string;
 }
 
 /** Variables of the caller's environment the gateway inherits; everything else is left behind. */
@@ -187,7 +200,7 @@ export async function terminateGroup(pid: number, graceMs = STOP_GRACE_MS): Prom
 }
 
 /** Resolves with a message when `bind:port` cannot be listened on (in use, or not an address of this host). */
-async function portProblem(bind: string, port: number): Promise<string | undefined> {
+export async function portProblem(bind: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", (err: NodeJS.ErrnoException) => {
@@ -230,7 +243,21 @@ function statePaths(ctx: RuntimeContext): { logFile: string; configPath: string 
 async function runningState(ctx: RuntimeContext): Promise<{ state?: ProcessState; running: boolean }> {
   const state = await readState<ProcessState>(ctx.stateDir, PROCESS_STATE_FILE);
   if (!state) return { running: false };
+  if (state.scaled) {
+    const alive = await Promise.all(state.scaled.members.map((m) => isOurMember(m)));
+    return { state, running: alive.some(Boolean) };
+  }
   return { state, running: await isOurProcess(state) };
+}
+
+/** True when a member's pid is alive and still the process gatewayctl started (its command line has the marker). */
+export async function isOurMember(m: Pick<ProcessMember, "pid" | "marker">): Promise<boolean> {
+  if (!(await isProcessAlive(m.pid))) return false;
+  try {
+    return (await readFile(`/proc/${m.pid}/cmdline`, "utf8")).split("\0").join(" ").includes(m.marker);
+  } catch {
+    return process.platform !== "linux";
+  }
 }
 
 async function launch(req: StartRequest, bin: string): Promise<ProcessState> {
@@ -356,6 +383,10 @@ export function createProcessRuntime(): GatewayRuntime {
     async start(req: StartRequest): Promise<StartResult> {
       const progress = req.onProgress ?? (() => undefined);
       const { state, running } = await runningState(req);
+      if (req.facts.scale || state?.scaled) {
+        const { startScaled } = await import("./process-replicas.js");
+        return startScaled(req, state, running);
+      }
       let action: StartResult["action"] = "started";
       if (state && running) {
         const same = state.configHash === req.configHash && state.port === req.facts.port && state.bind === req.facts.bind;
@@ -384,6 +415,10 @@ export function createProcessRuntime(): GatewayRuntime {
     async stop(ctx: RuntimeContext): Promise<{ stopped: boolean; id?: string }> {
       const { state, running } = await runningState(ctx);
       if (!state) return { stopped: false };
+      if (state.scaled) {
+        const { stopScaled } = await import("./process-replicas.js");
+        return stopScaled(ctx, state, running);
+      }
       if (running) {
         ctx.onProgress?.(`stopping LiteLLM (pid ${state.pid})`);
         const how = await terminateGroup(state.pid);
@@ -405,6 +440,10 @@ export function createProcessRuntime(): GatewayRuntime {
         ...(disk?.generation !== undefined ? { diskGeneration: disk.generation } : {}),
       };
       if (!state) return base;
+      if (state.scaled) {
+        const { statusScaled } = await import("./process-replicas.js");
+        return statusScaled(base, state, running);
+      }
       // a state file whose process is gone: it died (killed, crashed) rather than being stopped by gatewayctl stop
       if (!running) return { ...base, state: "crashed", id: String(state.pid), runningConfigHash: state.configHash, startedAt: state.startedAt };
       const health = await probeHealth(state.baseUrl);
@@ -421,6 +460,11 @@ export function createProcessRuntime(): GatewayRuntime {
     },
 
     async logs(req: LogsRequest): Promise<void> {
+      const scaledState = await readState<ProcessState>(req.stateDir, PROCESS_STATE_FILE).catch(() => undefined);
+      if (scaledState?.scaled) {
+        const { logsScaled } = await import("./process-replicas.js");
+        return logsScaled(req, scaledState);
+      }
       const logFile = join(req.stateDir, GATEWAY_LOG_FILE);
       let size: number;
       try {

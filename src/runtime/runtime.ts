@@ -54,6 +54,8 @@ export interface RuntimeStatus {
   runningGeneration?: number;
   diskGeneration?: number;
   startedAt?: string;
+  /** a scaled-out gateway: each process behind (and in front of) the balancer */
+  members?: Array<{ role: "replica" | "balancer" | "redis"; id: string; address: string; state: "running" | "crashed"; health?: { liveliness: boolean; readiness: boolean } }>;
 }
 
 export interface LogsRequest extends RuntimeContext {

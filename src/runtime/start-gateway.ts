@@ -238,6 +238,12 @@ async function startLocked(loaded: LoadedPolicy, paths: RuntimePaths, options: S
     });
   }
   const kind = facts.runtime;
+  if (kind === "docker" && facts.scale) {
+    throw new InputError(`this build runs ${facts.scale.replicas} replicas behind a load balancer: gatewayctl's own Docker runtime runs one container`, {
+      code: "SCALE_NEEDS_COMPOSE",
+      hint: `run it with docker-compose from the build directory (gatewayctl sync, then docker-compose up -d), or set gateway.runtime: process`,
+    });
+  }
 
   // 3. secrets: every name the artifact needs
   const { gatewaySecretEnv, requiredSecrets } = await import("../artifact/read.js");

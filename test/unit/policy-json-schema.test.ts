@@ -75,7 +75,7 @@ describe("the shipped JSON Schema", () => {
     expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
     expect(schema.$id).toBe(POLICY_SCHEMA_ID);
     expect(schema.title).toContain("gatewayctl policy");
-    expect(Object.keys(schema.properties as object)).toEqual(["version", "gateway", "secrets", "runtime", "backends", "models", "lanes", "routes", "clients", "ledger", "alerts"]);
+    expect(Object.keys(schema.properties as object)).toEqual(["version", "gateway", "secrets", "runtime", "backends", "models", "lanes", "routes", "clients", "ledger", "alerts", "scale"]);
     expect(schema.required).toEqual(["version", "backends", "models", "lanes", "routes"]);
     expect(schema.additionalProperties).toBe(false);
     // every object with named properties rejects unknown keys, so editors flag typos
