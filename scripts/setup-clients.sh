@@ -30,12 +30,11 @@ venv_with() { # $1 = venv dir, $2 = package, $3 = version
   echo "installed $2 $(pip_version "$1" "$2") in $1"
 }
 
-venv_with "$DIR/aider" aider-chat "$AIDER_VERSION"
-venv_with "$DIR/llm" llm "$LLM_VERSION"
 
 node_version() { # $1 = package name
   [ -f "$DIR/node/node_modules/$1/package.json" ] && node -e 'process.stdout.write(require(process.argv[1]).version)' "$(realpath "$DIR/node/node_modules/$1/package.json")" 2>/dev/null || true
 }
+node_clients() {
 NODE_PKGS=("openai@$OPENAI_NODE_VERSION" "@continuedev/cli@$CONTINUE_CLI_VERSION" "@openai/codex@$CODEX_VERSION" "opencode-ai@$OPENCODE_VERSION" "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
 missing=()
 for spec in "${NODE_PKGS[@]}"; do
@@ -50,3 +49,15 @@ else
   npm install --prefix "$DIR/node" --no-audit --no-fund --loglevel=error --save-exact "${NODE_PKGS[@]}"
   for spec in "${NODE_PKGS[@]}"; do echo "installed ${spec%@*} $(node_version "${spec%@*}")"; done
 fi
+}
+
+# the three installs are independent (mostly download and unpack): run them side by side, fail if any fails
+venv_with "$DIR/aider" aider-chat "$AIDER_VERSION" > "$DIR/.aider-install.log" 2>&1 & aider_pid=$!
+venv_with "$DIR/llm" llm "$LLM_VERSION" > "$DIR/.llm-install.log" 2>&1 & llm_pid=$!
+node_clients > "$DIR/.node-install.log" 2>&1 & node_pid=$!
+status=0
+for job in "aider:$aider_pid" "llm:$llm_pid" "node:$node_pid"; do
+  if ! wait "${job#*:}"; then echo "installing ${job%%:*} failed:" >&2; cat "$DIR/.${job%%:*}-install.log" >&2; status=1; fi
+done
+cat "$DIR/.aider-install.log" "$DIR/.llm-install.log" "$DIR/.node-install.log"
+exit "$status"
