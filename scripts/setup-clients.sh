@@ -2,7 +2,7 @@
 # Installs the real clients the client tests run against, into project-local, git-ignored directories under
 # .tools-clients/: aider (PyPI aider-chat) in its own venv, llm (PyPI) in its own venv (it also brings the OpenAI
 # Python SDK), and from npm into .tools-clients/node: the OpenAI Node SDK, Continue's `cn`, the Codex CLI, opencode
-# and Claude Code (the last three ship their native binaries inside npm packages).
+# and Claude Code (the last three ship their native binaries inside npm packages), and LibreChat's config schema.
 # Idempotent: a pinned version already installed is kept. About 3 minutes and 1.7 GB on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ CONTINUE_CLI_VERSION="${CONTINUE_CLI_VERSION:-1.5.47}"
 CODEX_VERSION="${CODEX_VERSION:-0.171.0}"
 OPENCODE_VERSION="${OPENCODE_VERSION:-1.18.33}"
 CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.332}"
+# LibreChat is a server app with a database; its config schema ships in this npm package (the tests validate against it)
+LIBRECHAT_DP_VERSION="${LIBRECHAT_DP_VERSION:-0.8.524}"
 DIR=.tools-clients
 mkdir -p "$DIR"
 
@@ -30,13 +32,12 @@ venv_with() { # $1 = venv dir, $2 = package, $3 = version
   echo "installed $2 $(pip_version "$1" "$2") in $1"
 }
 
-venv_with "$DIR/aider" aider-chat "$AIDER_VERSION"
-venv_with "$DIR/llm" llm "$LLM_VERSION"
 
 node_version() { # $1 = package name
   [ -f "$DIR/node/node_modules/$1/package.json" ] && node -e 'process.stdout.write(require(process.argv[1]).version)' "$(realpath "$DIR/node/node_modules/$1/package.json")" 2>/dev/null || true
 }
-NODE_PKGS=("openai@$OPENAI_NODE_VERSION" "@continuedev/cli@$CONTINUE_CLI_VERSION" "@openai/codex@$CODEX_VERSION" "opencode-ai@$OPENCODE_VERSION" "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
+node_clients() {
+NODE_PKGS=("openai@$OPENAI_NODE_VERSION" "@continuedev/cli@$CONTINUE_CLI_VERSION" "@openai/codex@$CODEX_VERSION" "opencode-ai@$OPENCODE_VERSION" "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" "librechat-data-provider@$LIBRECHAT_DP_VERSION")
 missing=()
 for spec in "${NODE_PKGS[@]}"; do
   name="${spec%@*}"; version="${spec##*@}"
@@ -50,3 +51,15 @@ else
   npm install --prefix "$DIR/node" --no-audit --no-fund --loglevel=error --save-exact "${NODE_PKGS[@]}"
   for spec in "${NODE_PKGS[@]}"; do echo "installed ${spec%@*} $(node_version "${spec%@*}")"; done
 fi
+}
+
+# the three installs are independent (mostly download and unpack): run them side by side, fail if any fails
+venv_with "$DIR/aider" aider-chat "$AIDER_VERSION" > "$DIR/.aider-install.log" 2>&1 & aider_pid=$!
+venv_with "$DIR/llm" llm "$LLM_VERSION" > "$DIR/.llm-install.log" 2>&1 & llm_pid=$!
+node_clients > "$DIR/.node-install.log" 2>&1 & node_pid=$!
+status=0
+for job in "aider:$aider_pid" "llm:$llm_pid" "node:$node_pid"; do
+  if ! wait "${job#*:}"; then echo "installing ${job%%:*} failed:" >&2; cat "$DIR/.${job%%:*}-install.log" >&2; status=1; fi
+done
+cat "$DIR/.aider-install.log" "$DIR/.llm-install.log" "$DIR/.node-install.log"
+exit "$status"

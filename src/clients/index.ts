@@ -15,6 +15,7 @@ import { renderLlmFile } from "./llm.js";
 import { codexConfig, renderCodexFile, renderCodexPrivateFile } from "./codex.js";
 import { claudeCodeSettings, renderClaudeCodeFile } from "./claude-code.js";
 import { opencodeConfig, renderOpencodeFile } from "./opencode.js";
+import { libreChatConfig, renderLibreChatFile } from "./librechat.js";
 
 export { normaliseBaseUrl } from "./gateway-url.js";
 export { CLIENT_KEY_ENV } from "./routes.js";
@@ -48,6 +49,7 @@ export const CLIENT_DESTINATIONS: Record<ClientName, string> = {
   codex: "~/.codex/config.toml",
   "claude-code": "~/.claude/settings.json or <project>/.claude/settings.json",
   opencode: "<project>/opencode.json or ~/.config/opencode/opencode.json",
+  librechat: "LibreChat's librechat.yaml (its key in LibreChat's .env)",
 };
 
 /**
@@ -64,6 +66,7 @@ export const POLICY_CLIENT_FOR: Record<ClientName, string> = {
   codex: "codex",
   "claude-code": "claude-code",
   opencode: "opencode",
+  librechat: "librechat",
 };
 
 /** Pure: the files of one client, paths under `clients/`, naming only the aliases of its policy client and its own key. */
@@ -172,6 +175,15 @@ export function renderClient(client: ClientName, fullMap: RouteMap, baseUrl: str
           },
           ...(privateFile && priv ? [{ client, file: "clients/codex.private.config.toml", aliases: [priv.alias], note: "private profile: model and review_model" }] : []),
         ],
+      };
+    }
+    case "librechat": {
+      const content = renderLibreChatFile(routeMap, baseUrl);
+      const conf = libreChatConfig(routeMap, baseUrl) as { endpoints: { custom: Array<{ titleModel?: string }> } } | undefined;
+      return {
+        client,
+        files: content ? [{ path: "clients/librechat.yaml", content }] : [],
+        usage: content ? [{ client, file: "clients/librechat.yaml", aliases: all, note: `title model ${conf?.endpoints.custom[0]?.titleModel ?? "-"}` }] : [],
       };
     }
     case "claude-code":

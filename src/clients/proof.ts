@@ -358,6 +358,31 @@ const opencodeJson: Extractor = (file, map) => {
   return slots;
 };
 
+/**
+ * LibreChat (`librechat.yaml`): each custom endpoint's listed models (`models.default`), its titleModel and
+ * summaryModel (they read every conversation), the key from `apiKey` (`${NAME}`).
+ */
+const libreChat: Extractor = (file, map) => {
+  const doc = parseYaml(file.content) as unknown;
+  const custom = isObj(doc) && isObj(doc.endpoints) && Array.isArray(doc.endpoints.custom) ? doc.endpoints.custom : [];
+  const slots: ClientSlot[] = [];
+  custom.forEach((e, i) => {
+    if (!isObj(e)) return;
+    const keySecret = keyRef(e.apiKey) ?? CLIENT_KEY_ENV;
+    const prefix = `endpoints.custom[${i}]`;
+    const models = isObj(e.models) && Array.isArray(e.models.default) ? e.models.default : [];
+    models.forEach((m, j) => {
+      if (typeof m === "string") slots.push({ file: file.path, slot: `${prefix}.models.default[${j}]`, value: m, alias: m, keySecret });
+    });
+    const follows = hasLocalOnly(map, keySecret) ? "it reads every conversation, private ones included" : undefined;
+    for (const slot of ["titleModel", "summaryModel"]) {
+      const v = str(e[slot]);
+      if (v !== undefined && v !== "current_model") slots.push({ file: file.path, slot: `${prefix}.${slot}`, value: v, alias: v, keySecret, ...(follows ? { mustBeLocal: follows } : {}) });
+    }
+  });
+  return slots;
+};
+
 /** Recognised client files by base name. */
 const FORMATS: Array<{ test: (name: string) => boolean; extract: Extractor }> = [
   { test: (n) => /^\.?aider(\.[a-z0-9_-]+)*\.conf\.ya?ml$/.test(n), extract: aider },
@@ -370,6 +395,7 @@ const FORMATS: Array<{ test: (name: string) => boolean; extract: Extractor }> = 
   { test: (n) => /^codex(\.[a-z0-9_-]+)*\.toml$/.test(n), extract: codexToml },
   { test: (n) => /^claude-code(\.[a-z0-9_-]+)*\.settings\.json$/.test(n), extract: claudeCode },
   { test: (n) => /^opencode(\.[a-z0-9_-]+)*\.json$/.test(n), extract: opencodeJson },
+  { test: (n) => /^librechat(\.[a-z0-9_-]+)*\.ya?ml$/.test(n), extract: libreChat },
 ];
 
 /** Whether a base name is a client file the proof knows. */

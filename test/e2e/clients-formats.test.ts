@@ -81,7 +81,7 @@ describe("gatewayctl clients <continue|open-webui|aider|env>", () => {
   it("unknown client, or --merge for a client other than openclaw, is bad input (exit 2)", async () => {
     const unknown = await runCli(["clients", "cursor", "--policy", policy]);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain("the client is one of: openclaw, continue, open-webui, aider, env, llm, codex, claude-code, opencode");
+    expect(unknown.stderr).toContain("the client is one of: openclaw, continue, open-webui, aider, env, llm, codex, claude-code, opencode, librechat");
     const merge = await runCli(["clients", "continue", "--policy", policy, "--merge", join(dir, "x.yaml")]);
     expect(merge.exitCode).toBe(2);
     expect(merge.stderr).toContain("--merge works only for openclaw");

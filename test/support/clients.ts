@@ -13,14 +13,16 @@ export const CN_BIN = join(CLIENTS_NODE_MODULES, ".bin", "cn");
 export const CODEX_BIN = join(CLIENTS_NODE_MODULES, ".bin", "codex");
 export const OPENCODE_BIN = join(CLIENTS_NODE_MODULES, ".bin", "opencode");
 export const CLAUDE_BIN = join(CLIENTS_NODE_MODULES, ".bin", "claude");
+/** LibreChat's own config schema (zod), from its npm package librechat-data-provider */
+export const LIBRECHAT_DATA_PROVIDER = join(CLIENTS_NODE_MODULES, "librechat-data-provider");
 
 /** Fails (never skips) when a client is missing, saying how to install it. */
 export function requireClients(): void {
-  const missing = [AIDER_BIN, LLM_BIN, OPENAI_PYTHON, join(CLIENTS_NODE_MODULES, "openai", "package.json"), CN_BIN, CODEX_BIN, OPENCODE_BIN, CLAUDE_BIN].filter((p) => !existsSync(p));
+  const missing = [AIDER_BIN, LLM_BIN, OPENAI_PYTHON, join(CLIENTS_NODE_MODULES, "openai", "package.json"), CN_BIN, CODEX_BIN, OPENCODE_BIN, CLAUDE_BIN, join(LIBRECHAT_DATA_PROVIDER, "package.json")].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new Error(
       `real clients are not installed (${missing.join(", ")} missing). Run scripts/setup-clients.sh ` +
-        "(aider-chat and llm from PyPI into their own venvs; the OpenAI Node SDK, @continuedev/cli, @openai/codex, opencode-ai and @anthropic-ai/claude-code from npm; a few minutes).",
+        "(aider-chat and llm from PyPI into their own venvs; the OpenAI Node SDK, @continuedev/cli, @openai/codex, opencode-ai, @anthropic-ai/claude-code and librechat-data-provider from npm; a few minutes).",
     );
   }
 }

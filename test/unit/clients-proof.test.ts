@@ -28,6 +28,7 @@ const withClients = mapOf(
       "  codex: { key: { secret: CODEX_KEY }, lanes: [coding, private] }",
       "  claude-code: { key: { secret: CLAUDE_KEY }, lanes: [coding, private] }",
       "  opencode: { key: { secret: OPENCODE_KEY }, lanes: [coding] }",
+      "  librechat: { key: { secret: LIBRECHAT_KEY }, lanes: [routine, private] }",
     ].join("\n") +
     "\n",
 );
@@ -71,6 +72,13 @@ describe("the client proof on what build writes", () => {
     expect(at("clients/codex.toml")).toEqual(["model=coding", "review_model=secure-core"]);
     expect(at("clients/codex.private.config.toml")).toEqual(["model=secure-core", "review_model=secure-core"]);
     expect(at("clients/llm.extra-openai-models.yaml")).toEqual(["[0].model_name=secure-core", "[1].model_name=routine-router"]);
+    expect(at("clients/librechat.yaml")).toEqual([
+      "endpoints.custom[0].models.default[0]=routine-router",
+      "endpoints.custom[0].models.default[1]=secure-core",
+      "endpoints.custom[0].models.default[2]=private-coder",
+      "endpoints.custom[0].titleModel=secure-core",
+    ]);
+    expect(slots.find((s) => s.slot === "endpoints.custom[0].titleModel")?.mustBeLocal).toContain("reads every conversation");
   });
 });
 
@@ -138,6 +146,12 @@ describe("the client proof refuses", () => {
       { path: "clients/openclaw.broken.json", content: "{ not json" },
     ]).problems;
     expect(p.map((x) => `${x.file}: ${x.slot}`)).toEqual(["clients/env.sh: GATEWAY_MODEL", "clients/openclaw.broken.json: (file)"]);
+  });
+
+  it("LibreChat: a title model on a local-first alias (it reads every conversation)", () => {
+    const leaky = edit(files, "clients/librechat.yaml", (s) => s.replace("titleModel: secure-core", "titleModel: coding"));
+    const p = proveClientFiles(map, leaky).problems;
+    expect(p.map((x) => `${x.file}: ${x.slot}`)).toEqual(["clients/librechat.yaml: endpoints.custom[0].titleModel"]);
   });
 
   it("knows every client kind build writes", () => {

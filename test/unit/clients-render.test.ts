@@ -38,6 +38,7 @@ describe("client configs", () => {
       "clients/continue.private.yaml",
       "clients/continue.yaml",
       "clients/env.sh",
+      "clients/librechat.yaml",
       "clients/llm.extra-openai-models.yaml",
       "clients/open-webui.env",
       "clients/openclaw.json",
