@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import { classifyHost, hostOfUrl } from "../lib/hosts.js";
 import { forbiddenVersionInTag, judgeLitellmVersion, MIN_SAFE_LITELLM_VERSION } from "../lib/versions.js";
 import {
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
   INTERNAL_GROUP_PREFIX,
   PRIVACY_RANK,
   type Backend,
@@ -567,6 +568,23 @@ function checkScale(policy: Policy): Finding[] {
   const scale = policy.scale;
   if (!scale) return [];
   const out: Finding[] = [];
+  // the balancer must wait at least as long as a route's deployment may take, or it cuts the request off first
+  const balancerWaits = scale.loadBalancer.timeoutSeconds;
+  for (const [alias, route] of Object.entries(policy.routes)) {
+    const lane = Object.hasOwn(policy.lanes, route.lane) ? policy.lanes[route.lane] : undefined;
+    const timeout = route.timeoutSeconds ?? lane?.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    if (timeout > balancerWaits) {
+      out.push(
+        finding(
+          "warning",
+          ["routes", alias, ...(route.timeoutSeconds !== undefined ? ["timeoutSeconds"] : ["lane"])],
+          "value",
+          `route ${alias} may take ${timeout}s on one deployment, longer than the load balancer waits (scale.loadBalancer.timeoutSeconds: ${balancerWaits}s): the balancer would answer 504 first`,
+          `raise scale.loadBalancer.timeoutSeconds to at least ${timeout}, or lower the route's timeoutSeconds`,
+        ),
+      );
+    }
+  }
   const redis = scale.redis;
   if (scale.replicas > 1 && !redis) {
     out.push(

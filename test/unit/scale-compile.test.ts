@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { buildGateway } from "../../src/compile/index.js";
 import { parsePolicy } from "../../src/policy/load-policy.js";
 import { haproxyConfig } from "../../src/artifact/haproxy.js";
@@ -221,5 +221,19 @@ describe("scale: Kubernetes manifests", () => {
     expect(to[3]).toContain("router-state");
     const ports = (np.spec.egress as Manifest[]).map((r) => r.ports.map((p: Manifest) => p.port));
     expect(ports).toEqual([[53, 53], [11434], [443], [6379]]);
+  });
+});
+
+describe("scale: the balancer waits as long as a route may take", () => {
+  it("warns when a route's timeout is longer than the balancer's, naming the route and the fix", () => {
+    const raw = parse(scaleSource) as { routes: Record<string, Record<string, unknown>> };
+    const alias = Object.keys(raw.routes)[0]!;
+    raw.routes[alias]!.timeoutSeconds = 1200;
+    const { warnings } = parsePolicy(stringify(raw), "gateway.policy.yaml");
+    const w = warnings.find((d) => d.path === `routes.${alias}.timeoutSeconds`);
+    expect(w?.message).toBe(`routes.${alias}.timeoutSeconds: route ${alias} may take 1200s on one deployment, longer than the load balancer waits (scale.loadBalancer.timeoutSeconds: 600s): the balancer would answer 504 first`);
+    expect(w?.hint).toContain("raise scale.loadBalancer.timeoutSeconds to at least 1200");
+    // within the balancer's wait: no warning
+    expect(parsePolicy(scaleSource, "gateway.policy.yaml").warnings.filter((d) => d.message.includes("load balancer waits"))).toEqual([]);
   });
 });
