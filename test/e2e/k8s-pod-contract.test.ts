@@ -28,6 +28,7 @@ let docker: Dockerode;
 let work: { dir: string; cleanup: () => Promise<void> };
 let port: number;
 let container: Manifest;
+let volumes: Manifest[];
 let configDir: string;
 
 beforeAll(async () => {
@@ -41,6 +42,7 @@ beforeAll(async () => {
   const deployment = parse(await readFile(join(k8s, "deployment.yaml"), "utf8")) as Manifest;
   const cm = parse(await readFile(join(k8s, "configmap.yaml"), "utf8")) as Manifest;
   container = deployment.spec.template.spec.containers[0];
+  volumes = deployment.spec.template.spec.volumes;
   // the ConfigMap volume, as the kubelet would project it: one file a key
   configDir = join(work.dir, "configmap");
   await mkdir(configDir, { mode: 0o755 });
@@ -59,8 +61,10 @@ describe("the Deployment's container, run as the manifest says (real LiteLLM ima
     const sc = container.securityContext;
     expect(sc).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
     const configMount = container.volumeMounts.find((m: Manifest) => m.name === "config");
-    const tmpMount = container.volumeMounts.find((m: Manifest) => m.name === "tmp");
     expect(container.args[1].startsWith(`${configMount.mountPath}/`)).toBe(true);
+    // every emptyDir (/tmp, the request ledger) as the kubelet gives it: an empty, writable directory
+    const emptyDirs = (container.volumeMounts as Manifest[]).filter((m) => volumes.find((v) => v.name === m.name)?.emptyDir !== undefined);
+    expect(emptyDirs.map((m) => m.name).sort()).toEqual(["ledger", "tmp"]);
     const env: string[] = [];
     for (const e of container.env as Manifest[]) {
       if (e.value !== undefined) env.push("-e", `${e.name}=${e.value}`);
@@ -74,7 +78,7 @@ describe("the Deployment's container, run as the manifest says (real LiteLLM ima
       "docker",
       [
         "run", "-d", "--name", NAME,
-        "--read-only", "--tmpfs", tmpMount.mountPath,
+        "--read-only", ...emptyDirs.flatMap((m) => ["--tmpfs", `${m.mountPath}:mode=1777`]),
         "--user", `${sc.runAsUser}:${sc.runAsGroup}`,
         "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
         "-w", container.workingDir,
