@@ -522,6 +522,10 @@ try {
           process.kill(-p.pid, "SIGTERM");
         } catch {}
       }
+      backend.server.close();
+    }
+  }
+
   // --- replicas: two LiteLLM replicas behind HAProxy vs one replica direct (real LiteLLM, redis-server, haproxy) ---
   if (want("replicas")) {
     if (!existsSync(LITELLM)) throw new Error("LiteLLM is not installed: run scripts/setup-litellm.sh");
