@@ -220,28 +220,12 @@ export function createAggregator(map: Pick<RouteMap, "routes" | "lanes">, option
     },
 
     finish() {
-      const roundAll = (t: Totals): void => {
-        t.cost = roundUsd(t.cost);
-      };
-      roundAll(report.totals);
       report.byLane = Object.fromEntries(byLane);
       report.byRoute = Object.fromEntries(byRoute);
       report.byClient = Object.fromEntries(byClient);
       report.byModel = Object.fromEntries(byModel);
-      for (const m of [report.byLane, report.byRoute, report.byClient, report.byModel]) Object.values(m).forEach(roundAll);
-      for (const s of Object.values(report.routes)) {
-        s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));
-        s.cloudShare = s.served ? s.cloud / s.served : 0;
-      }
-      for (const lf of Object.values(report.localFirst)) lf.rate = lf.served ? lf.cloudFallback / lf.served : 0;
-      for (const s of Object.values(report.spend)) {
-        s.today = roundUsd(s.today);
-        s.month = roundUsd(s.month);
-      }
-      report.series.points = [...points.values()]
-        .flatMap((lanes) => [...lanes.values()].flatMap((w) => [...w.values()]))
-        .map((p) => ({ ...p, cost: roundUsd(p.cost) }))
-        .sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : a.where < b.where ? -1 : 1));
+      const series = [...points.values()].flatMap((lanes) => [...lanes.values()].flatMap((w) => [...w.values()]));
+      finishReport(report, series);
       return report;
     },
   };
@@ -315,20 +299,6 @@ export function mergeReports(parts: Report[]): Report {
     }
     out.series.points.push(...p.series.points);
   }
-  const round = (t: Totals): void => {
-    t.cost = roundUsd(t.cost);
-  };
-  round(out.totals);
-  for (const dim of ["byLane", "byRoute", "byClient", "byModel"] as const) Object.values(out[dim]).forEach(round);
-  for (const s of Object.values(out.routes)) {
-    s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));
-    s.cloudShare = s.served ? s.cloud / s.served : 0;
-  }
-  for (const l of Object.values(out.localFirst)) l.rate = l.served ? l.cloudFallback / l.served : 0;
-  for (const s of Object.values(out.spend)) {
-    s.today = roundUsd(s.today);
-    s.month = roundUsd(s.month);
-  }
   const points = new Map<string, SeriesPoint>();
   for (const p of out.series.points) {
     const key = `${p.bucket}\u0000${p.lane}\u0000${p.where}`;
@@ -338,8 +308,30 @@ export function mergeReports(parts: Report[]): Report {
       q.cost += p.cost;
     } else points.set(key, { ...p });
   }
-  out.series.points = [...points.values()]
+  finishReport(out, [...points.values()]);
+  return out;
+}
+
+/**
+ * What a report derives from its counts, once they are all in (one pass, or the merge of parts): costs rounded,
+ * each route's shares, the local-first cloud-fallback rates, and the series points rounded and in order.
+ */
+function finishReport(report: Report, series: SeriesPoint[]): void {
+  const round = (t: Totals): void => {
+    t.cost = roundUsd(t.cost);
+  };
+  round(report.totals);
+  for (const dim of ["byLane", "byRoute", "byClient", "byModel"] as const) Object.values(report[dim]).forEach(round);
+  for (const s of Object.values(report.routes)) {
+    s.shares = Object.fromEntries(Object.entries(s.servedBy).map(([k, n]) => [k, s.served ? n / s.served : 0]));
+    s.cloudShare = s.served ? s.cloud / s.served : 0;
+  }
+  for (const l of Object.values(report.localFirst)) l.rate = l.served ? l.cloudFallback / l.served : 0;
+  for (const s of Object.values(report.spend)) {
+    s.today = roundUsd(s.today);
+    s.month = roundUsd(s.month);
+  }
+  report.series.points = series
     .map((p) => ({ ...p, cost: roundUsd(p.cost) }))
     .sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : a.where < b.where ? -1 : 1));
-  return out;
 }
