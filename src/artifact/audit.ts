@@ -35,6 +35,20 @@ async function exists(file: string): Promise<boolean> {
   return stat(file).then((s) => s.isFile(), () => false);
 }
 
+/** The route map a policy compiles to (compiled, not built: nothing written), and where it came from. */
+export async function routeMapOfPolicy(policyFile: string): Promise<{ map: RouteMap; source: string }> {
+  const { loadPolicy } = await import("../policy/load-policy.js");
+  const { compilePolicy } = await import("../compile/index.js");
+  const loaded = await loadPolicy(policyFile);
+  return { map: compilePolicy(loaded.policy, { policyFile: loaded.file }).routeMap, source: `policy ${loaded.file}` };
+}
+
+/** A route-map.json file, read within the artifact size limit and validated. */
+export async function readRouteMapFile(file: string): Promise<RouteMap> {
+  const { parseRouteMap } = await import("./route-map.js");
+  return parseRouteMap(await readTextWithin(file, INPUT_LIMITS.artifact, "route map"), file);
+}
+
 export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
   const { configPath } = options;
   const text = await readTextWithin(configPath, INPUT_LIMITS.artifact, "LiteLLM config").catch((err: NodeJS.ErrnoException) => {
@@ -60,14 +74,9 @@ export async function auditConfig(options: AuditOptions): Promise<AuditReport> {
   let map: RouteMap | undefined;
   let source: string | undefined;
   if (options.policyFile) {
-    const { loadPolicy } = await import("../policy/load-policy.js");
-    const { compilePolicy } = await import("../compile/index.js");
-    const loaded = await loadPolicy(options.policyFile);
-    map = compilePolicy(loaded.policy, { policyFile: loaded.file }).routeMap;
-    source = `policy ${loaded.file}`;
+    ({ map, source } = await routeMapOfPolicy(options.policyFile));
   } else if (await exists(besideMap)) {
-    const { parseRouteMap } = await import("./route-map.js");
-    map = parseRouteMap(await readTextWithin(besideMap, INPUT_LIMITS.artifact, "route map"), besideMap);
+    map = await readRouteMapFile(besideMap);
     source = besideMap;
   }
   if (map) for (const e of expectationsFromRouteMap(map, source === besideMap ? ROUTE_MAP_FILE : source)) expectations.set(e.alias, e);

@@ -3,9 +3,11 @@
  * The route map comes from `--policy` (compiled), else a build's route-map.json in DIR or its parent (DIR is then
  * the build's clients/ directory).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { InputError } from "../lib/errors.js";
+import { INPUT_LIMITS, readTextWithin } from "../lib/read-limited.js";
+import { readRouteMapFile, routeMapOfPolicy } from "../artifact/audit.js";
 import type { RouteMap } from "../artifact/types.js";
 import { ROUTE_MAP_FILE } from "../artifact/types.js";
 import { isClientFile, proveClientFiles, type ClientProof } from "./proof.js";
@@ -35,11 +37,7 @@ export async function auditClientDir(options: { dir: string; policyFile?: string
   let map: RouteMap;
   let source: string;
   if (options.policyFile) {
-    const { loadPolicy } = await import("../policy/load-policy.js");
-    const { compilePolicy } = await import("../compile/index.js");
-    const loaded = await loadPolicy(options.policyFile);
-    map = compilePolicy(loaded.policy, { policyFile: loaded.file }).routeMap;
-    source = `policy ${loaded.file}`;
+    ({ map, source } = await routeMapOfPolicy(options.policyFile));
   } else {
     const candidates = [join(dir, ROUTE_MAP_FILE), join(dirname(dir), ROUTE_MAP_FILE)];
     let found: string | undefined;
@@ -50,8 +48,7 @@ export async function auditClientDir(options: { dir: string; policyFile?: string
         hint: "pass --policy gateway.policy.yaml, or point --clients at a build's clients/ directory",
       });
     }
-    const { parseRouteMap } = await import("../artifact/route-map.js");
-    map = parseRouteMap(await readFile(found, "utf8"), found);
+    map = await readRouteMapFile(found);
     source = found;
   }
   const names = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
@@ -62,7 +59,7 @@ export async function auditClientDir(options: { dir: string; policyFile?: string
       hint: "client files keep the names build gives them (aider.conf.yml, openclaw.json, continue.yaml, codex.toml, ...)",
     });
   }
-  const files = await Promise.all(known.map(async (n) => ({ path: join(dir, n), content: await readFile(join(dir, n), "utf8") })));
+  const files = await Promise.all(known.map(async (n) => ({ path: join(dir, n), content: await readTextWithin(join(dir, n), INPUT_LIMITS.clientFile, "client config file") })));
   const proof = proveClientFiles(map, files);
   return { ...proof, dir, expectationsFrom: source, skipped: names.filter((n) => !isClientFile(n) && !DATA_FILES.test(n)) };
 }
