@@ -4,73 +4,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLI, runCli, tempDir } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
 import { closedPort, startOllamaModelList, type ModelListServer } from "../support/model-list-servers.js";
+import { TerminalSession } from "../support/terminal.js";
 
 const run = promisify(execFile);
-
-/**
- * The wizard in a real pseudo-terminal: tmux runs `gatewayctl init` in a detached 120x40 session, keystrokes go in
- * with send-keys, the screen comes out with capture-pane. Each session has its own tmux server socket.
- */
-class TerminalSession {
-  /** @param socket the tmux server's socket, in the test's temp dir (removed with it) */
-  constructor(private readonly socket: string) {}
-
-  private tmux(...args: string[]) {
-    // -u: UTF-8 whatever the locale, so the prompts' glyphs (◉ ❯ ✔) come back as written
-    return run("tmux", ["-u", "-S", this.socket, ...args]);
-  }
-
-  async start(cwd: string, args: string[]): Promise<void> {
-    const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-    // keep the pane after the CLI exits so its last screen and exit code can be read
-    const command = `env NO_COLOR=1 LANG=C.UTF-8 ${quoted}; echo "EXIT=$?"; sleep 600`;
-    await this.tmux("new-session", "-d", "-x", "120", "-y", "40", "-c", cwd, command);
-  }
-
-  async screen(): Promise<string> {
-    const { stdout } = await this.tmux("capture-pane", "-p", "-J", "-S", "-200");
-    return stdout;
-  }
-
-  async waitFor(what: string | RegExp, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-      last = await this.screen();
-      if (typeof what === "string" ? last.includes(what) : what.test(last)) {
-        // let the prompt finish taking over the terminal (raw mode, key listener) before keys are sent
-        await new Promise((r) => setTimeout(r, 200));
-        return last;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${String(what)}; the screen was:\n${last}`);
-  }
-
-  /** key names as tmux knows them: Enter, Space, Down, Up, BSpace, C-c */
-  async keys(...keys: string[]): Promise<void> {
-    for (const k of keys) {
-      await this.tmux("send-keys", k);
-      await new Promise((r) => setTimeout(r, 60));
-    }
-  }
-
-  async type(text: string): Promise<void> {
-    await this.tmux("send-keys", "-l", text);
-    await new Promise((r) => setTimeout(r, 60));
-  }
-
-  async exitCode(): Promise<number> {
-    const screen = await this.waitFor(/EXIT=\d+/);
-    return Number(/EXIT=(\d+)/.exec(screen)?.[1]);
-  }
-
-  async kill(): Promise<void> {
-    await this.tmux("kill-server").catch(() => undefined);
-  }
-}
 
 let ollama: ModelListServer;
 const sessions: TerminalSession[] = [];

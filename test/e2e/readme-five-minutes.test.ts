@@ -1,0 +1,187 @@
+import { execFile } from "node:child_process";
+import { copyFile, lstat, mkdir, readFile, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, tempDir } from "../support/cli.js";
+import { requireLitellm } from "../support/litellm.js";
+import { freePort } from "../support/net.js";
+import { openClawValidate, requireOpenClaw } from "../support/openclaw.js";
+import { startRecordingOllama, type RecordingBackend } from "../support/recording-backends.js";
+import { TerminalSession } from "../support/terminal.js";
+
+const run = promisify(execFile);
+
+/**
+ * The README's "Your own gateway in five minutes", walked as a new user walks it: the install line is run in a copy
+ * of this checkout (npm ci there, never in the checkout the suite runs from), and every line of the section's shell
+ * block is typed into an interactive bash in a real terminal, from an empty directory, with an empty HOME. The
+ * wizard's questions are answered at its prompts. Nothing is run that the README does not say, except the checks.
+ *
+ * What cannot exist here is the model server: a recording Ollama on 127.0.0.1 stands in for it. The walk takes the
+ * process runtime (the README's `scripts/setup-litellm.sh` path); the copy's `.venv-litellm` is a link to the one the
+ * suite installed, so that script finds it in place instead of installing LiteLLM a second time.
+ */
+
+const SECTION = "## Your own gateway in five minutes";
+
+interface Walk {
+  install: string;
+  lines: string[];
+}
+
+/** The install command (the section's inline code that runs `npm install -g`) and the lines of its first sh block. */
+function readmeWalk(readme: string): Walk {
+  const start = readme.indexOf(SECTION);
+  if (start < 0) throw new Error(`README.md has no "${SECTION}" section`);
+  const next = readme.indexOf("\n## ", start + SECTION.length);
+  const section = readme.slice(start, next < 0 ? undefined : next);
+  const install = [...section.matchAll(/`([^`\n]*npm install -g[^`\n]*)`/g)][0]?.[1];
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+  if (install === undefined || block === undefined) throw new Error(`the README's "${SECTION}" lost its install line or its sh block`);
+  return { install, lines: block.split("\n").filter((l) => l.trim().length > 0) };
+}
+
+/** The checkout's own files (tracked, and new ones not ignored) copied as a user's clone would have them. */
+async function copyCheckout(to: string): Promise<void> {
+  const { stdout } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, maxBuffer: 64 << 20 });
+  for (const file of stdout.split("\0").filter(Boolean)) {
+    const from = join(ROOT, file);
+    const st = await lstat(from).catch(() => undefined);
+    if (st === undefined || !st.isFile()) continue; // deleted in the work tree, or a link
+    await mkdir(dirname(join(to, file)), { recursive: true });
+    await copyFile(from, join(to, file));
+  }
+}
+
+let backend: RecordingBackend;
+let term: TerminalSession;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  await run("tmux", ["-V"]).catch(() => {
+    throw new Error("tmux is missing: the README walk types its commands into a real terminal through tmux (apt-get install tmux)");
+  });
+  await requireLitellm();
+  requireOpenClaw();
+  backend = await startRecordingOllama({ models: ["llama3.1:8b"], reply: "hello from the local model" });
+});
+
+afterAll(async () => {
+  await term?.kill();
+  await backend?.close();
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe("the README's first five minutes, from an empty directory", () => {
+  it("install line, then every command of the block typed as written: a started, route-tested gateway that clients reach", async () => {
+    const walk = readmeWalk(await readFile(join(ROOT, "README.md"), "utf8"));
+    const base = await tempDir("gatewayctl-readme-");
+    cleanups.push(base.cleanup);
+    const checkout = join(base.dir, "checkout");
+    const prefix = join(base.dir, "npm-prefix");
+    const home = join(base.dir, "home");
+    const work = join(base.dir, "my-gateway");
+    for (const d of [checkout, prefix, home, work]) await mkdir(d, { recursive: true });
+    await copyCheckout(checkout);
+    await symlink(join(ROOT, ".venv-litellm"), join(checkout, ".venv-litellm"));
+
+    // 1. "Put the gatewayctl command on your PATH from a checkout": exactly the README's line, in the copy
+    const installEnv = { ...process.env, npm_config_prefix: prefix, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+    await run("bash", ["-c", walk.install], { cwd: checkout, env: installEnv, maxBuffer: 64 << 20, timeout: 600_000 });
+    await run("bash", ["scripts/setup-litellm.sh"], { cwd: checkout, env: installEnv });
+
+    // 2. the block, typed line by line into an interactive shell whose PATH has only what the install put there
+    const rcFile = join(base.dir, "exit-codes");
+    const tmux = await tempDir("gatewayctl-tmux-");
+    cleanups.push(tmux.cleanup);
+    term = new TerminalSession(join(tmux.dir, "tmux.sock"));
+    const port = await freePort();
+    await term.startShell(work, { HOME: home, PATH: `${join(prefix, "bin")}:/usr/local/bin:/usr/bin:/bin`, TERM: "xterm-256color" }, rcFile);
+    const exitCodes = async (): Promise<number[]> =>
+      (await readFile(rcFile, "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
+    const waitForPrompts = async (count: number, timeoutMs: number): Promise<number[]> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const codes = await exitCodes();
+        if (codes.length >= count) return codes;
+        if (Date.now() > deadline) throw new Error(`a typed line did not finish in ${timeoutMs} ms; the screen was:\n${await term.screen()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await waitForPrompts(1, 10_000); // the shell's first prompt
+    const typed: Array<{ line: string; exitCode: number }> = [];
+    for (const line of walk.lines) {
+      const before = (await exitCodes()).length;
+      await term.type(line);
+      await term.keys("Enter");
+      if (/^gatewayctl init\b/.test(line)) await answerWizard(term, backend.url, port);
+      const codes = await waitForPrompts(before + 1, 300_000);
+      typed.push({ line, exitCode: codes[before] as number });
+    }
+    const screen = await term.screen();
+    expect(typed.filter((t) => t.exitCode !== 0), `failed lines; the screen was:\n${screen}`).toEqual([]);
+    cleanups.push(async () => {
+      await run(join(prefix, "bin", "gatewayctl"), ["stop"], { cwd: work, env: { ...process.env, HOME: home } }).catch(() => undefined);
+    });
+
+    // 3. what the walk left: a gateway on the chosen port, every route proven, clients set up with their own keys
+    const policy = parseYaml(await readFile(join(work, "gateway.policy.yaml"), "utf8"));
+    expect(policy.gateway).toMatchObject({ runtime: "process", port });
+    expect(screen).toMatch(/passed/i);
+    const before = backend.modelCalls().length;
+    const envFile = join(base.dir, "shell-env");
+    await term.type(`env > ${envFile}`);
+    await term.keys("Enter");
+    await waitForPrompts(typed.length + 2, 10_000);
+    const shellEnv = Object.fromEntries(
+      (await readFile(envFile, "utf8")).split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    expect(shellEnv.OPENAI_BASE_URL).toBe(`http://127.0.0.1:${port}/v1`);
+    const alias = shellEnv.GATEWAY_MODEL;
+    expect(alias).toBeTruthy();
+    const answer = await fetch(`${shellEnv.OPENAI_BASE_URL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${shellEnv.OPENAI_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: alias, messages: [{ role: "user", content: "a first request after five minutes" }] }),
+    });
+    const body = (await answer.json()) as { choices?: Array<{ message: { content: string } }> };
+    expect(answer.status, JSON.stringify(body)).toBe(200);
+    expect(body.choices?.[0]?.message.content).toBe("hello from the local model");
+    expect(backend.modelCalls().length).toBe(before + 1);
+
+    // the merged OpenClaw file is one the real OpenClaw accepts
+    const merged = join(home, ".openclaw", "openclaw.json");
+    const validated = await openClawValidate(merged, join(base.dir, "openclaw-state"));
+    expect(validated.exitCode, validated.stdout + validated.stderr).toBe(0);
+  }, 900_000);
+});
+
+/** The wizard's questions, answered at each prompt: defaults, except the server URL, the runtime and the port. */
+async function answerWizard(term: TerminalSession, url: string, port: number): Promise<void> {
+  await term.waitFor("Which work lanes do you want?", 30_000);
+  await term.keys("Enter"); // the five recommended lanes
+  await term.waitFor("Local model server");
+  await term.keys("Enter"); // Ollama
+  await term.waitFor("Its URL");
+  // the prompt holds Ollama's default URL: replace it
+  for (let i = 0; i < 40; i++) await term.keys("BSpace");
+  await term.type(url);
+  await term.keys("Enter");
+  await term.waitFor("Cloud providers to allow");
+  await term.keys("Enter"); // none
+  await term.waitFor("Using llama3.1:8b (the only installed model) for every lane");
+  await term.waitFor("How should the LiteLLM gateway run?");
+  await term.keys("Down", "Enter"); // process
+  await term.waitFor("Port the gateway listens on");
+  for (let i = 0; i < 10; i++) await term.keys("BSpace");
+  await term.type(String(port));
+  await term.keys("Enter");
+  await term.waitFor("Where do secret values");
+  await term.keys("Enter"); // env-file
+  await term.waitFor("Secrets file");
+  await term.keys("Enter"); // secrets.env
+  await term.waitFor("Create secrets.env now (mode 0600)");
+  await term.keys("Enter");
+}
