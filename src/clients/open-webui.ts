@@ -25,7 +25,7 @@ export function renderOpenWebUiFile(map: RouteMap, baseUrl: string): string {
     "# If Open WebUI runs in Docker, 127.0.0.1 is the container itself: use",
     "# `gatewayctl clients open-webui --base-url http://host.docker.internal:<port>/v1` (and --add-host host.docker.internal:host-gateway).",
     `OPENAI_API_BASE_URL=${baseUrl}`,
-    `# The gateway key (LiteLLM master or virtual key, the value of ${keyEnvOf(map)}). Fill it in, never commit it.`,
+    `# This client's own gateway key (the value of ${keyEnvOf(map)}). Fill it in, never commit it.`,
     "OPENAI_API_KEY=",
     "# Hide direct Ollama access so every request goes through the gateway's privacy rules.",
     "ENABLE_OLLAMA_API=false",

@@ -16,6 +16,16 @@ export const CLAUDE_BIN = join(CLIENTS_NODE_MODULES, ".bin", "claude");
 /** LibreChat's own config schema (zod), from its npm package librechat-data-provider */
 export const LIBRECHAT_DATA_PROVIDER = join(CLIENTS_NODE_MODULES, "librechat-data-provider");
 
+/** Open WebUI from PyPI, installed without its local ML packages and run as its slim build (USE_SLIM_DOCKER=true) */
+export const OPEN_WEBUI_BIN = join(CLIENTS_DIR, "open-webui", "bin", "open-webui");
+
+/** Fails (never skips) when Open WebUI is missing, saying how to install it. */
+export function requireOpenWebUi(): void {
+  if (!existsSync(OPEN_WEBUI_BIN)) {
+    throw new Error(`Open WebUI is not installed (${OPEN_WEBUI_BIN} missing). Run scripts/setup-clients.sh (open-webui from PyPI into its own venv, slim, a few minutes).`);
+  }
+}
+
 /** Fails (never skips) when a client is missing, saying how to install it. */
 export function requireClients(): void {
   const missing = [AIDER_BIN, LLM_BIN, OPENAI_PYTHON, join(CLIENTS_NODE_MODULES, "openai", "package.json"), CN_BIN, CODEX_BIN, OPENCODE_BIN, CLAUDE_BIN, join(LIBRECHAT_DATA_PROVIDER, "package.json")].filter((p) => !existsSync(p));
