@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 
-import { CLOUD_PROVIDERS as CLOUDS, LANE_KEYS as LANES } from "../wizard/catalog.js";
+import { CLOUD_PROVIDERS as CLOUDS, DEFAULT_INIT_CLIENTS, INIT_CLIENT_CHOICES, LANE_KEYS as LANES } from "../wizard/catalog.js";
 
 export function registerInit(program: Command): void {
   program
@@ -22,6 +22,7 @@ export function registerInit(program: Command): void {
     .option("--no-create-secrets", "do not create the secrets file")
     .option("--runtime <runtime>", "docker | process (default docker)")
     .option("--port <port>", "the port the gateway listens on (default 4000)")
+    .option("--clients <clients>", `clients that get a policy entry and a key of their own, comma-separated: ${INIT_CLIENT_CHOICES.join(",")} (default ${DEFAULT_INIT_CLIENTS.join(",")})`)
     .option("--json", "print one JSON object")
     .action(async (flags: Record<string, unknown>) => {
       const { parseInitFlags } = await import("../wizard/init-options.js");

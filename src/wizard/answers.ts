@@ -1,5 +1,5 @@
 import type { RuntimeKind } from "../artifact/types.js";
-import type { CloudProvider, LaneKey, LocalType, SecretsProviderChoice } from "./catalog.js";
+import type { CloudProvider, InitClientChoice, LaneKey, LocalType, SecretsProviderChoice } from "./catalog.js";
 
 /** Everything `init` needs to write a policy: from the wizard's questions or from flags with --yes. */
 export interface InitAnswers {
@@ -15,4 +15,6 @@ export interface InitAnswers {
   runtime: RuntimeKind;
   /** the gateway's port (default 4000) */
   port?: number;
+  /** the clients that get a policy entry and a key of their own (default openclaw and scripts) */
+  clients?: InitClientChoice[];
 }

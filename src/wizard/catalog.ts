@@ -126,10 +126,27 @@ export const DEFAULT_SECRETS_FILE = "secrets.env";
 export const DEFAULT_SECRETS_COMMAND = "pass show gateway/{name}";
 export const MASTER_KEY_SECRET = "LITELLM_MASTER_KEY";
 
-/** The clients init writes into the policy, each with its own gateway key (generated into the secrets file). */
+/**
+ * The clients init can write into the policy, each with its own gateway key (generated into the secrets file) and
+ * the lanes it gets: `open` every lane that may leave the house (else every lane), `local` the local-only lanes,
+ * `everyday` the routine-router route (else every lane), `coding` the private and coding lanes (else every lane),
+ * `all` every lane. Each is named after its `gatewayctl clients` kind, which then picks it up by that name.
+ */
 export const INIT_CLIENTS = {
-  openclaw: { secret: "OPENCLAW_GATEWAY_KEY", description: "OpenClaw's default agent" },
-  "openclaw-private": { secret: "OPENCLAW_PRIVATE_KEY", description: "OpenClaw's private agent: local-only aliases only" },
-  scripts: { secret: "SCRIPTS_GATEWAY_KEY", description: "Shell scripts and SDKs (gatewayctl clients env)" },
+  openclaw: { secret: "OPENCLAW_GATEWAY_KEY", scope: "open", description: "OpenClaw's default agent" },
+  "openclaw-private": { secret: "OPENCLAW_PRIVATE_KEY", scope: "local", description: "OpenClaw's private agent: local-only aliases only" },
+  scripts: { secret: "SCRIPTS_GATEWAY_KEY", scope: "everyday", description: "Shell scripts and SDKs (gatewayctl clients env)" },
+  aider: { secret: "AIDER_GATEWAY_KEY", scope: "coding", description: "aider (gatewayctl clients aider)" },
+  continue: { secret: "CONTINUE_GATEWAY_KEY", scope: "coding", description: "Continue in the editor (gatewayctl clients continue)" },
+  codex: { secret: "CODEX_GATEWAY_KEY", scope: "coding", description: "Codex CLI (gatewayctl clients codex)" },
+  "claude-code": { secret: "CLAUDE_CODE_GATEWAY_KEY", scope: "coding", description: "Claude Code (gatewayctl clients claude-code)" },
+  opencode: { secret: "OPENCODE_GATEWAY_KEY", scope: "coding", description: "opencode (gatewayctl clients opencode)" },
+  "open-webui": { secret: "OPEN_WEBUI_GATEWAY_KEY", scope: "all", description: "Open WebUI (gatewayctl clients open-webui)" },
+  librechat: { secret: "LIBRECHAT_GATEWAY_KEY", scope: "all", description: "LibreChat (gatewayctl clients librechat)" },
+  llm: { secret: "LLM_GATEWAY_KEY", scope: "all", description: "Simon Willison's llm (gatewayctl clients llm)" },
 } as const;
 export type InitClient = keyof typeof INIT_CLIENTS;
+/** What the user picks (openclaw brings openclaw-private with it). */
+export const INIT_CLIENT_CHOICES = ["openclaw", "scripts", "aider", "continue", "codex", "claude-code", "opencode", "open-webui", "librechat", "llm"] as const satisfies readonly InitClient[];
+export type InitClientChoice = (typeof INIT_CLIENT_CHOICES)[number];
+export const DEFAULT_INIT_CLIENTS: readonly InitClientChoice[] = ["openclaw", "scripts"];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InputError } from "../lib/errors.js";
-import { CLOUD_PROVIDERS as CLOUDS, LANE_KEYS as LANES } from "./catalog.js";
+import { CLOUD_PROVIDERS as CLOUDS, INIT_CLIENT_CHOICES, LANE_KEYS as LANES } from "./catalog.js";
 import type { InitOptions } from "./run-init.js";
 
 /** `a,b c` -> [a, b, c]; `none` or empty -> [] */
@@ -36,6 +36,10 @@ const OptionsSchema = z.strictObject({
   createSecrets: z.boolean(),
   runtime: z.enum(["docker", "process"], { error: () => "--runtime is docker or process" }).optional(),
   port: z.coerce.number({ error: () => "--port is a number" }).int("--port is a whole number").min(1, "--port is 1 to 65535").max(65535, "--port is 1 to 65535").optional(),
+  clients: z
+    .array(z.enum(INIT_CLIENT_CHOICES, { error: () => `--clients: clients are ${INIT_CLIENT_CHOICES.join(", ")} (or none)` }))
+    .transform((cs) => INIT_CLIENT_CHOICES.filter((c) => cs.includes(c)))
+    .optional(),
 });
 
 
@@ -59,6 +63,7 @@ export function parseInitFlags(flags: Record<string, unknown>): InitOptions & { 
     createSecrets: flags.createSecrets !== false,
     runtime: flags.runtime,
     port: flags.port,
+    clients: list(flags.clients),
   });
   if (!parsed.success) {
     throw new InputError(parsed.error.issues.map((i) => i.message).join("; "), {

@@ -1,7 +1,19 @@
 import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
 import type { PolicyInput } from "../policy/schema.js";
 import type { InitAnswers } from "./answers.js";
-import { CLOUD, INIT_CLIENTS, LANES, MASTER_KEY_SECRET, type CloudProvider, type CloudModelTemplate, type InitClient, type LaneKey } from "./catalog.js";
+import {
+  CLOUD,
+  DEFAULT_INIT_CLIENTS,
+  INIT_CLIENT_CHOICES,
+  INIT_CLIENTS,
+  LANES,
+  MASTER_KEY_SECRET,
+  type CloudProvider,
+  type CloudModelTemplate,
+  type InitClient,
+  type InitClientChoice,
+  type LaneKey,
+} from "./catalog.js";
 
 /**
  * Pure: the policy `init` writes, as data, then as a commented YAML document. Routes by lane:
@@ -152,26 +164,39 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
     models,
     lanes,
     routes,
-    clients: initClients(lanes, routes),
+    clients: initClients(lanes, routes, answers.clients ?? [...DEFAULT_INIT_CLIENTS]),
   };
 }
 
 /**
- * Each client its own key and aliases: OpenClaw's default agent every lane that may leave the house, its private
- * agent the local-only lanes, scripts the everyday route (else every lane).
+ * Each chosen client its own key and aliases, by its scope (INIT_CLIENTS): OpenClaw's default agent every lane that
+ * may leave the house, its private agent (when there are both kinds) the local-only lanes, scripts the everyday
+ * route, coding tools the private and coding lanes, chat UIs and llm every lane.
  */
-function initClients(lanes: NonNullable<PolicyInput["lanes"]>, routes: NonNullable<PolicyInput["routes"]>): NonNullable<PolicyInput["clients"]> {
-  const local = Object.entries(lanes).filter(([, l]) => l.privacy === "local-only").map(([k]) => k);
-  const open = Object.entries(lanes).filter(([, l]) => l.privacy !== "local-only").map(([k]) => k);
+function initClients(
+  lanes: NonNullable<PolicyInput["lanes"]>,
+  routes: NonNullable<PolicyInput["routes"]>,
+  chosen: readonly InitClientChoice[],
+): NonNullable<PolicyInput["clients"]> {
+  const all = Object.keys(lanes);
+  const local = all.filter((k) => lanes[k]!.privacy === "local-only");
+  const open = all.filter((k) => lanes[k]!.privacy !== "local-only");
+  const coding = all.filter((k) => k === "private" || k === "coding");
+  const scopes: Record<(typeof INIT_CLIENTS)[InitClient]["scope"], { lanes?: string[]; routes?: string[] }> = {
+    open: { lanes: open.length ? open : local },
+    local: { lanes: local },
+    everyday: routes["routine-router"] ? { routes: ["routine-router"] } : { lanes: all },
+    coding: { lanes: coding.length ? coding : all },
+    all: { lanes: all },
+  };
   const clients: NonNullable<PolicyInput["clients"]> = {};
-  const entry = (name: InitClient, aliases: { lanes?: string[]; routes?: string[] }) => ({
-    key: { secret: INIT_CLIENTS[name].secret },
-    ...aliases,
-    description: INIT_CLIENTS[name].description,
-  });
-  clients.openclaw = entry("openclaw", { lanes: open.length ? open : local });
-  if (local.length && open.length) clients["openclaw-private"] = entry("openclaw-private", { lanes: local });
-  clients.scripts = entry("scripts", routes["routine-router"] ? { routes: ["routine-router"] } : { lanes: Object.keys(lanes) });
+  const add = (name: InitClient) => {
+    clients[name] = { key: { secret: INIT_CLIENTS[name].secret }, ...scopes[INIT_CLIENTS[name].scope], description: INIT_CLIENTS[name].description };
+  };
+  for (const name of INIT_CLIENT_CHOICES.filter((c) => chosen.includes(c))) {
+    add(name);
+    if (name === "openclaw" && local.length && open.length) add("openclaw-private");
+  }
   return clients;
 }
 

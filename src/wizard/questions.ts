@@ -7,9 +7,13 @@ import {
   DEFAULT_LOCAL_URL,
   DEFAULT_SECRETS_COMMAND,
   DEFAULT_SECRETS_FILE,
+  DEFAULT_INIT_CLIENTS,
+  INIT_CLIENT_CHOICES,
+  INIT_CLIENTS,
   LANE_KEYS,
   LANES,
   type CloudProvider,
+  type InitClientChoice,
   type LaneKey,
   type LocalType,
   type SecretsProviderChoice,
@@ -30,6 +34,7 @@ export interface QuestionDefaults {
   secretsCommand?: string;
   runtime?: RuntimeKind;
   port?: number;
+  clients?: InitClientChoice[];
 }
 
 export interface WizardResult {
@@ -199,6 +204,18 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
       }),
     );
 
+  if (defaults.clients) given("Clients", defaults.clients.join(", ") || "none", "--clients");
+  const clients = defaults.clients ?? await checkbox<InitClientChoice>({
+    message: "Which clients will use the gateway? Each gets its own key and only its lanes (space toggles, enter confirms)",
+    choices: INIT_CLIENT_CHOICES.map((c) => ({
+      value: c,
+      name: INIT_CLIENTS[c].description,
+      short: c,
+      checked: DEFAULT_INIT_CLIENTS.includes(c),
+    })),
+    pageSize: 12,
+  });
+
   if (defaults.secretsProvider) given("Secrets", defaults.secretsProvider, "--secrets-provider");
   const provider = defaults.secretsProvider ?? await select<SecretsProviderChoice>({
     message: "Where do secret values (master key, cloud keys) come from?",
@@ -237,5 +254,5 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
     ).trim();
   }
 
-  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime, port }, probe, createSecretsFile };
+  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime, port, clients }, probe, createSecretsFile };
 }

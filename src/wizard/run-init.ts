@@ -14,7 +14,9 @@ import {
   INIT_CLIENTS,
   LANE_KEYS,
   LANES,
+  DEFAULT_INIT_CLIENTS,
   type CloudProvider,
+  type InitClientChoice,
   type LaneKey,
   type LocalType,
   type SecretsProviderChoice,
@@ -52,6 +54,7 @@ export interface InitOptions {
   createSecrets: boolean;
   runtime?: RuntimeKind;
   port?: number;
+  clients?: InitClientChoice[];
   /** probe timeout, ms */
   probeTimeoutMs?: number;
 }
@@ -117,7 +120,7 @@ async function answersFromFlags(o: InitOptions): Promise<{ answers: InitAnswers;
   const laneModels: Partial<Record<LaneKey, string>> = {};
   for (const l of lanes) laneModels[l] = model as string;
   return {
-    answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime: o.runtime ?? "docker", ...(o.port !== undefined ? { port: o.port } : {}) },
+    answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime: o.runtime ?? "docker", ...(o.port !== undefined ? { port: o.port } : {}), clients: o.clients ?? [...DEFAULT_INIT_CLIENTS] },
     probe,
   };
 }
@@ -265,7 +268,6 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
   const names = secretNames(answers);
   const clientNames = clientSecretNames(answers);
   const cloudNames = names.slice(1).filter((n) => !clientNames.includes(n));
-  const openclawKey = INIT_CLIENTS.openclaw.secret;
   const fill =
     answers.secrets.provider === "env-file"
       ? report.secretsFile?.created
@@ -281,13 +283,35 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     `gatewayctl build${policyFlag}          # proves the routes and writes generated/ (commit it)`,
     `gatewayctl start${policyFlag}`,
     `gatewayctl test-routes${policyFlag}`,
-    `${
-      answers.secrets.provider === "env-file" && secretsPath
-        ? `export ${openclawKey}="$(sed -n 's/^${openclawKey}=//p' ${relative(process.cwd(), secretsPath) || secretsPath})"`
-        : `export ${openclawKey}=<OpenClaw's gateway key>`
-    }; gatewayctl clients openclaw${policyFlag} --merge ~/.openclaw/openclaw.json`,
+    ...clientSteps(answers, policyFlag, answers.secrets.provider === "env-file" ? secretsPath : undefined),
   ];
   return report;
+}
+
+/** How each chosen client's file is made: `gatewayctl clients <kind>`, and where it goes. */
+const CLIENT_STEP: Record<InitClientChoice, string> = {
+  openclaw: "clients openclaw{policy} --merge ~/.openclaw/openclaw.json",
+  scripts: "clients env{policy} --out env.sh && . ./env.sh",
+  aider: "clients aider{policy} --out <your repo>/.aider.conf.yml",
+  continue: "clients continue{policy}        # into ~/.continue/config.yaml",
+  codex: "clients codex{policy}           # merge into ~/.codex/config.toml",
+  "claude-code": "clients claude-code{policy}     # merge env into ~/.claude/settings.json",
+  opencode: "clients opencode{policy} --out <your project>/opencode.json",
+  "open-webui": "clients open-webui{policy} --out open-webui.env   # then fill in OPENAI_API_KEY, docker run --env-file",
+  librechat: "clients librechat{policy}       # merge endpoints.custom into librechat.yaml",
+  llm: "clients llm{policy} --out \"$(dirname \"$(llm logs path)\")/extra-openai-models.yaml\"",
+};
+
+/** One step per chosen client: export its own key (read from the secrets file when init made one), then its file. */
+function clientSteps(answers: InitAnswers, policyFlag: string, secretsPath: string | undefined): string[] {
+  const file = secretsPath === undefined ? undefined : relative(process.cwd(), secretsPath) || secretsPath;
+  const exportKey = (name: string) => (file ? `export ${name}="$(sed -n 's/^${name}=//p' ${file})"` : `export ${name}=<its key>`);
+  const policyClients = buildPolicy(answers).clients ?? {};
+  return (answers.clients ?? [...DEFAULT_INIT_CLIENTS]).map((kind) => {
+    const keys: string[] = [INIT_CLIENTS[kind].secret];
+    if (kind === "openclaw" && policyClients["openclaw-private"]) keys.push(INIT_CLIENTS["openclaw-private"].secret);
+    return `${keys.map(exportKey).join("; ")}; gatewayctl ${CLIENT_STEP[kind].replace("{policy}", policyFlag)}`;
+  });
 }
 
 export function renderInitReport(report: InitReport, json: boolean): void {

@@ -82,6 +82,12 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     expect(screen).toContain("the local server answers only on 127.0.0.1");
     expect(screen).toContain("OLLAMA_HOST=0.0.0.0");
     await term.keys("Enter"); // 4000
+    screen = await term.waitFor("Which clients will use the gateway?");
+    // OpenClaw and scripts are preselected; every client kind gatewayctl writes a file for is offered
+    expect(screen).toMatch(/◉ OpenClaw's default agent/);
+    expect(screen).toMatch(/◉ Shell scripts and SDKs/);
+    for (const kind of ["aider", "Continue", "Codex CLI", "Claude Code", "opencode", "Open WebUI", "LibreChat", "llm"]) expect(screen).toMatch(new RegExp(`◯ [^\n]*${kind}`));
+    await term.keys("Down", "Down", "Space", "Enter"); // add aider
     await term.waitFor("Where do secret values");
     await term.keys("Enter"); // env-file
     await term.waitFor("Secrets file");
@@ -93,6 +99,7 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     expect(await term.exitCode()).toBe(0);
     expect(screen).toContain("gatewayctl build");
     expect(screen).toContain("gatewayctl clients openclaw");
+    expect(screen).toContain(`export AIDER_GATEWAY_KEY="$(sed -n 's/^AIDER_GATEWAY_KEY=//p' secrets.env)"; gatewayctl clients aider --out`);
     expect(ollama.requests.slice(before)).toEqual([{ method: "GET", path: "/api/tags" }]);
 
     const policy = parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8"));
@@ -101,6 +108,9 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     expect(policy.lanes.coding.privacy).toBe("local-only");
     expect(policy.routes.coding.model).toBe("local-qwen2.5-coder-7b");
     expect(policy.routes["routine-router"].fallbacks).toEqual(["openai-gpt-4.1-mini"]);
+    expect(Object.keys(policy.clients)).toEqual(["openclaw", "openclaw-private", "scripts", "aider"]);
+    expect(policy.clients.aider).toMatchObject({ key: { secret: "AIDER_GATEWAY_KEY" }, lanes: ["private", "coding"] });
+    expect(await readFile(join(dir, "secrets.env"), "utf8")).toMatch(/^AIDER_GATEWAY_KEY=sk-\S{48}$/m);
     expect((await stat(join(dir, "secrets.env"))).mode & 0o777).toBe(0o600);
     const key = /LITELLM_MASTER_KEY=(sk-\S{48})/.exec(await readFile(join(dir, "secrets.env"), "utf8"))?.[1];
     expect(key).toBeDefined();
@@ -152,6 +162,8 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     for (let i = 0; i < 5; i++) await term.keys("BSpace");
     await term.type("4555");
     await term.keys("Enter");
+    await term.waitFor("Which clients will use the gateway?");
+    await term.keys("Enter"); // OpenClaw and scripts
     await term.waitFor("Where do secret values");
     await term.keys("Down", "Enter"); // env
     await term.waitFor("Next steps:");
@@ -169,7 +181,7 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
 
   it("every flag given is the answer: only the rest is asked; no cloud question without a cloud provider", async () => {
     const { term, dir } = await session();
-    await term.start(dir, ["init", "--local-url", ollama.url, "--lanes", "private,routine,web", "--cloud", "none", "--runtime", "process", "--port", "4777", "--secrets-provider", "env"]);
+    await term.start(dir, ["init", "--local-url", ollama.url, "--lanes", "private,routine,web", "--cloud", "none", "--runtime", "process", "--port", "4777", "--secrets-provider", "env", "--clients", "scripts,open-webui"]);
     // the server type was not given: asked (the URL was, so it is not)
     await term.waitFor("Local model server");
     await term.keys("Enter"); // Ollama
@@ -188,12 +200,14 @@ describe("gatewayctl init, the interactive wizard in a real terminal", () => {
     await term.keys("Enter");
     screen = await term.waitFor("Next steps:");
     expect(await term.exitCode()).toBe(0);
-    for (const notAsked of ["Its URL\n", "Cloud providers to allow", "Which lanes may send", "How should the LiteLLM gateway run?", "Port the gateway listens on", "Where do secret values"]) {
+    for (const notAsked of ["Its URL\n", "Cloud providers to allow", "Which lanes may send", "How should the LiteLLM gateway run?", "Port the gateway listens on", "Which clients will use the gateway?", "Where do secret values"]) {
       expect(screen).not.toContain(notAsked);
     }
     const policy = parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8"));
     expect(policy.gateway).toMatchObject({ port: 4777, runtime: "process" });
     expect(policy.backends.local.url).toBe(ollama.url);
+    expect(screen).toContain("Clients: scripts, open-webui (from --clients)");
+    expect(Object.keys(policy.clients)).toEqual(["scripts", "open-webui"]);
     for (const lane of Object.values(policy.lanes) as Array<{ privacy: string; description: string }>) {
       expect(lane.privacy).toBe("local-only");
       expect(lane.description).not.toMatch(/cloud/);

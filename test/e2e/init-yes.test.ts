@@ -166,6 +166,9 @@ describe("gatewayctl init --yes (no questions, for scripts)", () => {
     expect(lanes.stderr).toContain("--lanes: lanes are private, routine, coding, web, premium");
     const cloud = await runCli(["init", "--yes", "--cloud", "azure", "--local-model", "x"], { cwd: dir });
     expect(cloud.exitCode).toBe(2);
+    const clients = await runCli(["init", "--yes", "--clients", "openclaw,cline", "--local-model", "x"], { cwd: dir });
+    expect(clients.exitCode).toBe(2);
+    expect(clients.stderr).toContain("--clients: clients are openclaw, scripts, aider,");
     const url = await runCli(["init", "--yes", "--local-url", "https://api.example.com", "--local-model", "x"], { cwd: dir });
     expect(url.exitCode).toBe(2);
     expect(url.stderr).toContain("not a local address");

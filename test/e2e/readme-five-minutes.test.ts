@@ -178,6 +178,8 @@ async function answerWizard(term: TerminalSession, url: string, port: number): P
   for (let i = 0; i < 10; i++) await term.keys("BSpace");
   await term.type(String(port));
   await term.keys("Enter");
+  await term.waitFor("Which clients will use the gateway?");
+  await term.keys("Enter"); // OpenClaw and scripts, as the block goes on to set up
   await term.waitFor("Where do secret values");
   await term.keys("Enter"); // env-file
   await term.waitFor("Secrets file");

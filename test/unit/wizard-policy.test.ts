@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { buildGateway } from "../../src/compile/index.js";
 import { parsePolicy } from "../../src/policy/load-policy.js";
 import type { InitAnswers } from "../../src/wizard/answers.js";
-import { CLOUD_PROVIDERS, LANE_KEYS } from "../../src/wizard/catalog.js";
+import { CLOUD_PROVIDERS, INIT_CLIENT_CHOICES, INIT_CLIENTS, LANE_KEYS } from "../../src/wizard/catalog.js";
 import { buildPolicy, keyFromName, renderPolicyYaml, secretNames } from "../../src/wizard/policy-document.js";
 import {
   appendGitignore,
@@ -70,11 +70,13 @@ describe("the policy init writes", () => {
         fc.subarray([...LANE_KEYS]),
         fc.constantFrom("ollama" as const, "openai-compatible" as const),
         fc.constantFrom("env" as const, "env-file" as const, "command" as const),
-        (lanes, cloud, cloudLanes, type, provider) => {
+        fc.subarray([...INIT_CLIENT_CHOICES]),
+        (lanes, cloud, cloudLanes, type, provider, clients) => {
           const a = answers({
             lanes,
             cloud,
             cloudLanes,
+            clients,
             local: { type, url: type === "ollama" ? "http://127.0.0.1:11434" : "http://192.168.1.5:8000/v1" },
             secrets: provider === "env-file" ? { provider, file: "secrets.env" } : provider === "command" ? { provider, command: "pass show gateway/{name}" } : { provider },
           });
@@ -86,6 +88,40 @@ describe("the policy init writes", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("--clients: each chosen client its own key and lanes, and the file `build` writes for its kind reads that key", () => {
+    const a = answers({ cloud: ["openai"], clients: [...INIT_CLIENT_CHOICES] });
+    const { policy, compiled } = build(a);
+    expect(Object.keys(policy.clients)).toEqual(["openclaw", "openclaw-private", ...INIT_CLIENT_CHOICES.slice(1)]);
+    expect(policy.clients.aider?.lanes).toEqual(["private", "coding"]);
+    expect(policy.clients["open-webui"]?.lanes).toEqual([...LANE_KEYS]);
+    expect(policy.clients.openclaw?.lanes).toEqual(["routine", "web", "premium"]);
+    const secrets = Object.values(policy.clients).map((c) => c.key.secret);
+    expect(new Set(secrets).size).toBe(secrets.length);
+    const fileOf: Record<(typeof INIT_CLIENT_CHOICES)[number], string> = {
+      openclaw: "clients/openclaw.json",
+      scripts: "clients/env.sh",
+      aider: "clients/aider.conf.yml",
+      continue: "clients/continue.yaml",
+      codex: "clients/codex.toml",
+      "claude-code": "clients/claude-code.settings.json",
+      opencode: "clients/opencode.json",
+      "open-webui": "clients/open-webui.env",
+      librechat: "clients/librechat.yaml",
+      llm: "clients/llm.extra-openai-models.yaml",
+    };
+    for (const kind of INIT_CLIENT_CHOICES) {
+      const file = compiled.files.find((f) => f.path === fileOf[kind]);
+      expect(file?.content, kind).toContain(INIT_CLIENTS[kind].secret);
+      expect(file?.content, kind).not.toContain("LITELLM_API_KEY");
+    }
+    expect(compiled.clientProof?.ok).toBe(true);
+    // every chosen client's key is generated into the secrets file
+    const text = secretsFileContent(a, generateMasterKey());
+    for (const s of secrets) expect(text).toMatch(new RegExp(`^${s}=sk-`, "m"));
+    // the default stays OpenClaw and scripts
+    expect(Object.keys(build(answers()).policy.clients)).toEqual(["openclaw", "scripts"]);
   });
 
   it("is commented and holds secret names, never values", () => {
