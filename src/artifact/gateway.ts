@@ -56,6 +56,12 @@ export function officialImage(litellmVersion: string): string {
   return `${OFFICIAL_LITELLM_IMAGE}:${litellmVersion}`;
 }
 
+/** The same release built on this host from Debian's archive and PyPI by scripts/build-litellm-image.sh. */
+export const LOCAL_BUILD_LITELLM_IMAGE = "gatewayctl-local/litellm";
+export function localBuildImage(litellmVersion: string): string {
+  return `${LOCAL_BUILD_LITELLM_IMAGE}:${litellmVersion}`;
+}
+
 /** The address a client on this machine uses for a gateway bound to `bind` (wildcards become loopback). */
 export function localHostFor(bind: string): string {
   if (bind === "" || bind === "0.0.0.0") return "127.0.0.1";

@@ -15,6 +15,8 @@ export interface InitAnswers {
   runtime: RuntimeKind;
   /** the gateway's port (default 4000) */
   port?: number;
+  /** a LiteLLM image other than the pinned official one (the locally built release), for the Docker runtime */
+  image?: string;
   /** the clients that get a policy entry and a key of their own (default openclaw and scripts) */
   clients?: InitClientChoice[];
 }

@@ -158,7 +158,13 @@ export function buildPolicy(answers: InitAnswers): PolicyInput {
 
   return {
     version: 1,
-    gateway: { port: answers.port ?? 4000, bind: "127.0.0.1", runtime: answers.runtime, masterKey: { secret: MASTER_KEY_SECRET } },
+    gateway: {
+      port: answers.port ?? 4000,
+      bind: "127.0.0.1",
+      runtime: answers.runtime,
+      ...(answers.runtime === "docker" && answers.image ? { image: answers.image } : {}),
+      masterKey: { secret: MASTER_KEY_SECRET },
+    },
     secrets,
     backends,
     models,

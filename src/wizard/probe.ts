@@ -1,3 +1,5 @@
+import { localBuildImage, officialImage } from "../artifact/gateway.js";
+import { DEFAULT_LITELLM_VERSION } from "../lib/versions.js";
 import type { LocalType } from "./catalog.js";
 
 /** What asking a local backend for its installed models found. */
@@ -118,4 +120,39 @@ export async function runtimeReachNotes(
       : `Fix: start the server listening on 0.0.0.0 (e.g. --host 0.0.0.0) instead of 127.0.0.1,`,
     "or choose the process runtime (gateway.runtime: process), which reaches 127.0.0.1 directly.",
   ];
+}
+
+/** Which LiteLLM image the Docker runtime will use, and what to say about it. */
+export interface ImageChoice {
+  /** set when the policy should name an image other than the pinned official one */
+  image?: string;
+  notes: string[];
+}
+
+/**
+ * With the Docker runtime: is the pinned official image on this host? If not, and the same release built locally by
+ * scripts/build-litellm-image.sh is, that one is used; otherwise `start` will pull, which a host without ghcr.io
+ * cannot. Never throws: an unreachable daemon is a note.
+ */
+export async function dockerImageChoice(version = DEFAULT_LITELLM_VERSION, pingTimeoutMs = 2500): Promise<ImageChoice> {
+  const official = officialImage(version);
+  const local = localBuildImage(version);
+  let docker: import("dockerode");
+  try {
+    const { connectDocker } = await import("../runtime/docker-connect.js");
+    docker = await connectDocker(pingTimeoutMs);
+  } catch (err) {
+    return { notes: [`${(err as Error).message}; gatewayctl start needs the Docker daemon (or choose the process runtime).`] };
+  }
+  const present = (name: string) => docker.getImage(name).inspect().then(() => true, () => false);
+  if (await present(official)) return { notes: [] };
+  if (await present(local)) {
+    return { image: local, notes: [`Using ${local}, the same LiteLLM release built on this host (${official} is not here); the policy names it as gateway.image.`] };
+  }
+  return {
+    notes: [
+      `${official} is not on this host yet: gatewayctl start pulls it from ghcr.io. A host that cannot reach ghcr.io builds`,
+      `the same release with bash scripts/build-litellm-image.sh (in a gatewayctl checkout), then init uses ${local}.`,
+    ],
+  };
 }

@@ -18,7 +18,7 @@ import {
   type LocalType,
   type SecretsProviderChoice,
 } from "./catalog.js";
-import { normaliseLocalUrl, probeLocalBackend, runtimeReachNotes, type ProbeResult } from "./probe.js";
+import { dockerImageChoice, normaliseLocalUrl, probeLocalBackend, runtimeReachNotes, type ProbeResult } from "./probe.js";
 import { DEFAULT_PORT, validateLocalUrl, validateModelName, validatePort, validateSecretsCommand } from "./project-files.js";
 
 /** Answers given as flags: the wizard takes each as the answer and asks only the rest. */
@@ -191,6 +191,8 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
   });
 
   for (const line of await runtimeReachNotes(runtime, type, url, probe)) print(line);
+  const imageChoice = runtime === "docker" ? await dockerImageChoice() : { notes: [] };
+  for (const line of imageChoice.notes) print(line);
 
   if (defaults.port !== undefined) given("Port", String(defaults.port), "--port");
   const port =
@@ -254,5 +256,5 @@ export async function askQuestions(defaults: QuestionDefaults, print: (line: str
     ).trim();
   }
 
-  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime, port, clients }, probe, createSecretsFile };
+  return { answers: { lanes, cloudLanes, local: { type, url }, laneModels, cloud, secrets, runtime, port, clients, ...(imageChoice.image ? { image: imageChoice.image } : {}) }, probe, createSecretsFile };
 }

@@ -170,9 +170,17 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
   let answers: InitAnswers;
   let probe: ProbeResult;
   let wantSecretsFile: boolean;
+  const imageNotes: string[] = [];
   if (o.yes) {
     ({ answers, probe } = await answersFromFlags(o));
     wantSecretsFile = o.createSecrets;
+    if (answers.runtime === "docker") {
+      // the interactive wizard does this right after the runtime question
+      const { dockerImageChoice } = await import("./probe.js");
+      const choice = await dockerImageChoice();
+      if (choice.image) answers.image = choice.image;
+      imageNotes.push(...choice.notes);
+    }
   } else {
     const { askQuestions } = await import("./questions.js");
     try {
@@ -215,6 +223,7 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     const { runtimeReachNotes } = await import("./probe.js");
     const reach = await runtimeReachNotes(answers.runtime, answers.local.type, answers.local.url, probe, undefined, o.probeTimeoutMs);
     if (reach.length > 0) report.notes.push(reach.join(" "));
+    if (imageNotes.length > 0) report.notes.push(imageNotes.join(" "));
   }
   const used = usedCloudProviders(answers);
   const unused = answers.cloud.filter((c) => !used.includes(c));

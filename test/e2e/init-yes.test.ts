@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../support/cli.js";
 import { loadPolicy } from "../../src/policy/load-policy.js";
 import { resolveSecrets } from "../../src/runtime/secrets.js";
+import { localBuildImage, officialImage } from "../../src/artifact/gateway.js";
+import { DEFAULT_LITELLM_VERSION } from "../../src/lib/versions.js";
+import { connectDocker } from "../../src/runtime/docker-connect.js";
+import { dockerImageChoice } from "../../src/wizard/probe.js";
 import { closedPort, startOllamaModelList, startOpenAIModelList, type ModelListServer } from "../support/model-list-servers.js";
 
 let ollama: ModelListServer;
@@ -157,6 +161,37 @@ describe("gatewayctl init --yes (no questions, for scripts)", () => {
     expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe(
       "# gatewayctl: secrets and local state (generated/ is meant to be committed)\n.env\n.gatewayctl/\n",
     );
+  });
+
+  it("with the Docker runtime it checks the image: the release built on this host is named when the official one is absent; a missing daemon is said", async () => {
+    // the suite's Docker daemon has the locally built release (scripts/build-litellm-image.sh), not ghcr.io's
+    const docker = await connectDocker();
+    await docker.getImage(localBuildImage(DEFAULT_LITELLM_VERSION)).inspect().catch(() => {
+      throw new Error(`${localBuildImage(DEFAULT_LITELLM_VERSION)} is not on the test daemon: run bash scripts/build-litellm-image.sh`);
+    });
+    const officialHere = await docker.getImage(officialImage(DEFAULT_LITELLM_VERSION)).inspect().then(() => true, () => false);
+    expect(officialHere, "this test needs a daemon without the official image").toBe(false);
+
+    const dir = await project();
+    const r = await runCli(["init", "--yes", "--local-url", ollama.url, "--runtime", "docker"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Using ${localBuildImage(DEFAULT_LITELLM_VERSION)}, the same LiteLLM release built on this host`);
+    expect(parseYaml(await readFile(join(dir, "gateway.policy.yaml"), "utf8")).gateway.image).toBe(localBuildImage(DEFAULT_LITELLM_VERSION));
+    expect((await runCli(["build"], { cwd: dir })).exitCode).toBe(0);
+
+    // neither image: start will pull; said, with the way out
+    const absent = await dockerImageChoice("0.0.1");
+    expect(absent.image).toBeUndefined();
+    expect(absent.notes.join(" ")).toContain("ghcr.io/berriai/litellm:0.0.1 is not on this host yet: gatewayctl start pulls it from ghcr.io");
+    expect(absent.notes.join(" ")).toContain("bash scripts/build-litellm-image.sh");
+
+    // no daemon: a note, and the official image stays
+    const noDaemon = await project();
+    const nd = await runCli(["init", "--yes", "--local-url", ollama.url, "--runtime", "docker"], { cwd: noDaemon, env: { DOCKER_HOST: `unix://${join(noDaemon, "no-docker.sock")}` } });
+    expect(nd.exitCode, nd.stderr).toBe(0);
+    expect(nd.stdout).toContain("cannot reach the Docker daemon");
+    expect(nd.stdout).toContain("gatewayctl start needs the Docker daemon (or choose the process runtime)");
+    expect(parseYaml(await readFile(join(noDaemon, "gateway.policy.yaml"), "utf8")).gateway.image).toBeUndefined();
   });
 
   it("bad flags are bad input (exit 2), and without --yes it needs a terminal", async () => {
