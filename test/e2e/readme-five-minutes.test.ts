@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localBuildImage } from "../../src/artifact/gateway.js";
+import { DEFAULT_LITELLM_VERSION } from "../../src/lib/versions.js";
 import { ROOT, tempDir } from "../support/cli.js";
 import { requireLitellm } from "../support/litellm.js";
 import { freePort } from "../support/net.js";
@@ -19,9 +21,11 @@ const run = promisify(execFile);
  * block is typed into an interactive bash in a real terminal, from an empty directory, with an empty HOME. The
  * wizard's questions are answered at its prompts. Nothing is run that the README does not say, except the checks.
  *
- * What cannot exist here is the model server: a recording Ollama on 127.0.0.1 stands in for it. The walk takes the
- * process runtime (the README's `scripts/setup-litellm.sh` path); the copy's `.venv-litellm` is a link to the one the
- * suite installed, so that script finds it in place instead of installing LiteLLM a second time.
+ * What cannot exist here is the model server: a recording Ollama stands in for it. The block is walked twice: with
+ * the process runtime (the README's `scripts/setup-litellm.sh` path; the copy's `.venv-litellm` is a link to the one
+ * the suite installed, so that script finds it in place instead of installing LiteLLM again) and with the Docker
+ * runtime, where no registry is reachable and the release built on this host (`scripts/build-litellm-image.sh`, as the
+ * README says) is what init finds.
  */
 
 const SECTION = "## Your own gateway in five minutes";
@@ -56,7 +60,10 @@ async function copyCheckout(to: string): Promise<void> {
 }
 
 let backend: RecordingBackend;
-let term: TerminalSession;
+let walk: Walk;
+let base: string;
+let prefix: string;
+const terms: TerminalSession[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
@@ -65,101 +72,126 @@ beforeAll(async () => {
   });
   await requireLitellm();
   requireOpenClaw();
-  backend = await startRecordingOllama({ models: ["llama3.1:8b"], reply: "hello from the local model" });
-});
+  // a container reaches the host's Ollama through the Docker bridge: the stand-in listens there too, as an Ollama
+  // started with OLLAMA_HOST=0.0.0.0 does (the wizard checks it)
+  backend = await startRecordingOllama({ models: ["llama3.1:8b"], reply: "hello from the local model", listenHost: "0.0.0.0" });
+  walk = readmeWalk(await readFile(join(ROOT, "README.md"), "utf8"));
+  const t = await tempDir("gatewayctl-readme-");
+  cleanups.push(t.cleanup);
+  base = t.dir;
+  const checkout = join(base, "checkout");
+  prefix = join(base, "npm-prefix");
+  for (const d of [checkout, prefix]) await mkdir(d, { recursive: true });
+  await copyCheckout(checkout);
+  await symlink(join(ROOT, ".venv-litellm"), join(checkout, ".venv-litellm"));
+  // "Put the gatewayctl command on your PATH from a checkout": exactly the README's line, in the copy
+  const installEnv = { ...process.env, npm_config_prefix: prefix, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  await run("bash", ["-c", walk.install], { cwd: checkout, env: installEnv, maxBuffer: 64 << 20, timeout: 600_000 });
+  // the process runtime's step: finds the venv in place
+  await run("bash", ["scripts/setup-litellm.sh"], { cwd: checkout, env: installEnv });
+}, 900_000);
 
 afterAll(async () => {
-  await term?.kill();
+  for (const t of terms) await t.kill();
   await backend?.close();
   for (const c of cleanups.reverse()) await c();
 });
 
-describe("the README's first five minutes, from an empty directory", () => {
-  it("install line, then every command of the block typed as written: a started, route-tested gateway that clients reach", async () => {
-    const walk = readmeWalk(await readFile(join(ROOT, "README.md"), "utf8"));
-    const base = await tempDir("gatewayctl-readme-");
-    cleanups.push(base.cleanup);
-    const checkout = join(base.dir, "checkout");
-    const prefix = join(base.dir, "npm-prefix");
-    const home = join(base.dir, "home");
-    const work = join(base.dir, "my-gateway");
-    for (const d of [checkout, prefix, home, work]) await mkdir(d, { recursive: true });
-    await copyCheckout(checkout);
-    await symlink(join(ROOT, ".venv-litellm"), join(checkout, ".venv-litellm"));
-
-    // 1. "Put the gatewayctl command on your PATH from a checkout": exactly the README's line, in the copy
-    const installEnv = { ...process.env, npm_config_prefix: prefix, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
-    await run("bash", ["-c", walk.install], { cwd: checkout, env: installEnv, maxBuffer: 64 << 20, timeout: 600_000 });
-    await run("bash", ["scripts/setup-litellm.sh"], { cwd: checkout, env: installEnv });
-
-    // 2. the block, typed line by line into an interactive shell whose PATH has only what the install put there
-    const rcFile = join(base.dir, "exit-codes");
-    const tmux = await tempDir("gatewayctl-tmux-");
-    cleanups.push(tmux.cleanup);
-    term = new TerminalSession(join(tmux.dir, "tmux.sock"));
-    const port = await freePort();
-    await term.startShell(work, { HOME: home, PATH: `${join(prefix, "bin")}:/usr/local/bin:/usr/bin:/bin`, TERM: "xterm-256color" }, rcFile);
-    const exitCodes = async (): Promise<number[]> =>
-      (await readFile(rcFile, "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
-    const waitForPrompts = async (count: number, timeoutMs: number): Promise<number[]> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const codes = await exitCodes();
-        if (codes.length >= count) return codes;
-        if (Date.now() > deadline) throw new Error(`a typed line did not finish in ${timeoutMs} ms; the screen was:\n${await term.screen()}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
-    await waitForPrompts(1, 10_000); // the shell's first prompt
-    const typed: Array<{ line: string; exitCode: number }> = [];
-    for (const line of walk.lines) {
-      const before = (await exitCodes()).length;
-      await term.type(line);
-      await term.keys("Enter");
-      if (/^gatewayctl init\b/.test(line)) await answerWizard(term, backend.url, port);
-      const codes = await waitForPrompts(before + 1, 300_000);
-      typed.push({ line, exitCode: codes[before] as number });
+/**
+ * One walk: a new HOME and an empty directory, the block typed line by line into an interactive shell whose PATH has
+ * only what the install put there, the wizard answered; then a client request with what the block left in the shell.
+ */
+async function walkBlock(name: string, runtime: "docker" | "process"): Promise<void> {
+  const home = join(base, name, "home");
+  const work = join(base, name, "my-gateway");
+  for (const d of [home, work]) await mkdir(d, { recursive: true });
+  const rcFile = join(base, name, "exit-codes");
+  const tmux = await tempDir("gatewayctl-tmux-");
+  cleanups.push(tmux.cleanup);
+  const term = new TerminalSession(join(tmux.dir, "tmux.sock"));
+  terms.push(term);
+  const port = await freePort();
+  const shellEnv: Record<string, string> = { HOME: home, PATH: `${join(prefix, "bin")}:/usr/local/bin:/usr/bin:/bin`, TERM: "xterm-256color" };
+  // the suite's Docker daemon (a user's is on the default socket)
+  if (process.env.DOCKER_HOST) shellEnv.DOCKER_HOST = process.env.DOCKER_HOST;
+  await term.startShell(work, shellEnv, rcFile);
+  cleanups.push(async () => {
+    await run(join(prefix, "bin", "gatewayctl"), ["stop"], { cwd: work, env: { ...process.env, ...shellEnv } }).catch(() => undefined);
+  });
+  const exitCodes = async (): Promise<number[]> =>
+    (await readFile(rcFile, "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
+  const waitForPrompts = async (count: number, timeoutMs: number): Promise<number[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const codes = await exitCodes();
+      if (codes.length >= count) return codes;
+      if (Date.now() > deadline) throw new Error(`a typed line did not finish in ${timeoutMs} ms; the screen was:\n${await term.screen()}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    const screen = await term.screen();
-    expect(typed.filter((t) => t.exitCode !== 0), `failed lines; the screen was:\n${screen}`).toEqual([]);
-    cleanups.push(async () => {
-      await run(join(prefix, "bin", "gatewayctl"), ["stop"], { cwd: work, env: { ...process.env, HOME: home } }).catch(() => undefined);
-    });
-
-    // 3. what the walk left: a gateway on the chosen port, every route proven, clients set up with their own keys
-    const policy = parseYaml(await readFile(join(work, "gateway.policy.yaml"), "utf8"));
-    expect(policy.gateway).toMatchObject({ runtime: "process", port });
-    expect(screen).toMatch(/passed/i);
-    const before = backend.modelCalls().length;
-    const envFile = join(base.dir, "shell-env");
-    await term.type(`env > ${envFile}`);
+  };
+  await waitForPrompts(1, 10_000); // the shell's first prompt
+  const typed: Array<{ line: string; exitCode: number }> = [];
+  let wizardScreen = "";
+  for (const line of walk.lines) {
+    const before = (await exitCodes()).length;
+    await term.type(line);
     await term.keys("Enter");
-    await waitForPrompts(typed.length + 2, 10_000);
-    const shellEnv = Object.fromEntries(
-      (await readFile(envFile, "utf8")).split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-    expect(shellEnv.OPENAI_BASE_URL).toBe(`http://127.0.0.1:${port}/v1`);
-    const alias = shellEnv.GATEWAY_MODEL;
-    expect(alias).toBeTruthy();
-    const answer = await fetch(`${shellEnv.OPENAI_BASE_URL}/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${shellEnv.OPENAI_API_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: alias, messages: [{ role: "user", content: "a first request after five minutes" }] }),
-    });
-    const body = (await answer.json()) as { choices?: Array<{ message: { content: string } }> };
-    expect(answer.status, JSON.stringify(body)).toBe(200);
-    expect(body.choices?.[0]?.message.content).toBe("hello from the local model");
-    expect(backend.modelCalls().length).toBe(before + 1);
+    if (/^gatewayctl init\b/.test(line)) wizardScreen = await answerWizard(term, backend.url, port, runtime);
+    const codes = await waitForPrompts(before + 1, 300_000);
+    typed.push({ line, exitCode: codes[before] as number });
+  }
+  const screen = await term.screen();
+  expect(typed.filter((t) => t.exitCode !== 0), `failed lines; the screen was:\n${screen}`).toEqual([]);
 
-    // the merged OpenClaw file is one the real OpenClaw accepts
-    const merged = join(home, ".openclaw", "openclaw.json");
-    const validated = await openClawValidate(merged, join(base.dir, "openclaw-state"));
-    expect(validated.exitCode, validated.stdout + validated.stderr).toBe(0);
+  // what the walk left: a gateway on the chosen port and runtime, every route proven, clients set up with their own keys
+  const policy = parseYaml(await readFile(join(work, "gateway.policy.yaml"), "utf8"));
+  expect(policy.gateway).toMatchObject({ runtime, port });
+  if (runtime === "docker") {
+    // no registry here: the wizard found the release built on this host and named it; the backend is reachable
+    expect(wizardScreen).toContain(`Using ${localBuildImage(DEFAULT_LITELLM_VERSION)}`);
+    expect(wizardScreen).not.toContain("Warning:");
+    expect(policy.gateway.image).toBe(localBuildImage(DEFAULT_LITELLM_VERSION));
+  }
+  expect(screen).toMatch(/\d+ checks: \d+ passed, \d+ warnings, 0 failed/);
+  const before = backend.modelCalls().length;
+  const envFile = join(base, name, "shell-env");
+  await term.type(`env > ${envFile}`);
+  await term.keys("Enter");
+  await waitForPrompts(typed.length + 2, 10_000);
+  const env = Object.fromEntries(
+    (await readFile(envFile, "utf8")).split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  expect(env.OPENAI_BASE_URL).toBe(`http://127.0.0.1:${port}/v1`);
+  const alias = env.GATEWAY_MODEL;
+  expect(alias).toBeTruthy();
+  const answer = await fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${env.OPENAI_API_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: alias, messages: [{ role: "user", content: "a first request after five minutes" }] }),
+  });
+  const body = (await answer.json()) as { choices?: Array<{ message: { content: string } }> };
+  expect(answer.status, JSON.stringify(body)).toBe(200);
+  expect(body.choices?.[0]?.message.content).toBe("hello from the local model");
+  expect(backend.modelCalls().length).toBe(before + 1);
+
+  // the merged OpenClaw file is one the real OpenClaw accepts
+  const validated = await openClawValidate(join(home, ".openclaw", "openclaw.json"), join(base, name, "openclaw-state"));
+  expect(validated.exitCode, validated.stdout + validated.stderr).toBe(0);
+  await run(join(prefix, "bin", "gatewayctl"), ["stop"], { cwd: work, env: { ...process.env, ...shellEnv } });
+}
+
+describe("the README's first five minutes, from an empty directory", () => {
+  it("the process runtime: install line, then every command of the block typed as written; a route-tested gateway a client reaches", async () => {
+    await walkBlock("process", "process");
+  }, 900_000);
+
+  it("the Docker runtime (the default answer), with the release built on this host: the same walk", async () => {
+    await walkBlock("docker", "docker");
   }, 900_000);
 });
 
-/** The wizard's questions, answered at each prompt: defaults, except the server URL, the runtime and the port. */
-async function answerWizard(term: TerminalSession, url: string, port: number): Promise<void> {
+/** The wizard's questions, answered at each prompt: defaults, except the server URL, the runtime and the port. Returns the screen. */
+async function answerWizard(term: TerminalSession, url: string, port: number, runtime: "docker" | "process"): Promise<string> {
   await term.waitFor("Which work lanes do you want?", 30_000);
   await term.keys("Enter"); // the five recommended lanes
   await term.waitFor("Local model server");
@@ -173,8 +205,8 @@ async function answerWizard(term: TerminalSession, url: string, port: number): P
   await term.keys("Enter"); // none
   await term.waitFor("Using llama3.1:8b (the only installed model) for every lane");
   await term.waitFor("How should the LiteLLM gateway run?");
-  await term.keys("Down", "Enter"); // process
-  await term.waitFor("Port the gateway listens on");
+  await term.keys(...(runtime === "process" ? ["Down", "Enter"] : ["Enter"]));
+  await term.waitFor("Port the gateway listens on", 30_000);
   for (let i = 0; i < 10; i++) await term.keys("BSpace");
   await term.type(String(port));
   await term.keys("Enter");
@@ -186,4 +218,5 @@ async function answerWizard(term: TerminalSession, url: string, port: number): P
   await term.keys("Enter"); // secrets.env
   await term.waitFor("Create secrets.env now (mode 0600)");
   await term.keys("Enter");
+  return term.waitFor("Next steps:");
 }
