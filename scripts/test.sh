@@ -20,6 +20,20 @@ echo "==> Docker Engine"
 bash scripts/setup-docker.sh
 export DOCKER_HOST="${DOCKER_HOST:-unix:///tmp/gw-docker.sock}"
 
+# The client installs (downloads, mostly) run beside the image builds (CPU and disk, mostly); each logs to its own
+# file, shown when it ends, and the run stops if one failed.
+mkdir -p .test-setup-logs
+background=()
+in_background() { # $1 = name, rest = command
+  local name="$1"; shift
+  echo "==> $name (in the background, log .test-setup-logs/$name.log)"
+  "$@" > ".test-setup-logs/$name.log" 2>&1 & background+=("$name:$!")
+}
+in_background kubernetes-validate bash scripts/setup-kubernetes-validate.sh
+in_background openclaw bash scripts/setup-openclaw.sh
+# aider, llm, Open WebUI, the OpenAI Node SDK, Continue's cn, Codex, opencode, Claude Code, LibreChat's schema
+in_background clients bash scripts/setup-clients.sh
+
 echo "==> LiteLLM (pinned) in .venv-litellm"
 bash scripts/setup-litellm.sh
 
@@ -29,14 +43,13 @@ bash scripts/build-litellm-image.sh
 echo "==> HAProxy and Redis images for the scaled compose test, built locally from Debian's packages"
 bash scripts/build-scale-images.sh
 
-echo "==> kubernetes-validate (PyPI) in .tools-kubernetes-validate"
-bash scripts/setup-kubernetes-validate.sh
-
-echo "==> OpenClaw on Node 24 in .tools/openclaw"
-bash scripts/setup-openclaw.sh
-
-echo "==> the other real clients (aider, llm, the OpenAI SDKs, Continue's cn) in .tools-clients"
-bash scripts/setup-clients.sh
+failed=0
+for job in "${background[@]}"; do
+  name="${job%%:*}"
+  if wait "${job#*:}"; then echo "==> $name done:"; else echo "==> $name FAILED:" >&2; failed=1; fi
+  tail -n 20 ".test-setup-logs/$name.log"
+done
+[ "$failed" -eq 0 ] || exit 1
 
 echo "==> npm packages"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
