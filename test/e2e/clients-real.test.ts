@@ -158,26 +158,28 @@ describe("real clients configured only from gatewayctl's files", () => {
     expect(JSON.stringify(ollama.modelCalls().map((c) => c.body))).toContain("hi from llm");
   });
 
-  it("Continue's cn with the generated private preset: a headless prompt answers from the local model", async () => {
-    const home = join(dir, "cn-home");
-    await mkdir(join(home, ".continue"), { recursive: true });
-    const config = join(home, ".continue", "config.yaml");
-    await copyFile(join(clientsDir, "continue.private.yaml"), config);
-    await writeFile(join(home, ".continue", ".env"), `CONTINUE_KEY=${KEYS.CONTINUE_KEY}\n`, { mode: 0o600 });
-    ollama.clear();
-    cloud.clear();
-    const r = await execa(CN_BIN, ["--config", config, "-p", `hi from cn ${PRIVATE_MARK}`], {
-      cwd: home,
-      env: cleanEnv({ HOME: home, CONTINUE_GLOBAL_DIR: join(home, ".continue"), CONTINUE_CLI_DISABLE_TELEMETRY: "1" }),
-      extendEnv: false,
-      reject: false,
-      timeout: 180_000,
-      input: "",
-    });
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain("hello from the local model");
-    expect(JSON.stringify(ollama.modelCalls().map((c) => c.body))).toContain(PRIVATE_MARK);
-    expect(cloudBodies()).not.toContain(PRIVATE_MARK);
+  it("Continue's cn with the generated everyday config and with the private preset: headless prompts answered by the local model", async () => {
+    for (const [file, mark] of [["continue.yaml", "MARK-CN-EVERYDAY"], ["continue.private.yaml", PRIVATE_MARK]] as const) {
+      const home = join(dir, `cn-home-${file}`);
+      await mkdir(join(home, ".continue"), { recursive: true });
+      const config = join(home, ".continue", "config.yaml");
+      await copyFile(join(clientsDir, file), config);
+      await writeFile(join(home, ".continue", ".env"), `CONTINUE_KEY=${KEYS.CONTINUE_KEY}\n`, { mode: 0o600 });
+      ollama.clear();
+      cloud.clear();
+      const r = await execa(CN_BIN, ["--config", config, "-p", `hi from cn ${mark}`], {
+        cwd: home,
+        env: cleanEnv({ HOME: home, CONTINUE_GLOBAL_DIR: join(home, ".continue"), CONTINUE_CLI_DISABLE_TELEMETRY: "1" }),
+        extendEnv: false,
+        reject: false,
+        timeout: 180_000,
+        input: "",
+      });
+      expect(r.exitCode, `${file}: ${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout, file).toContain("hello from the local model");
+      expect(JSON.stringify(ollama.modelCalls().map((c) => c.body)), file).toContain(mark);
+      expect(cloudBodies(), file).not.toContain(mark);
+    }
   });
 });
 
@@ -208,44 +210,49 @@ describe("Codex CLI, Claude Code and opencode with their generated files", () =>
     }
   });
 
-  it("claude -p with the generated private settings (Anthropic /v1/messages through the gateway): answered by the local model", async () => {
-    const home = join(dir, "claude-home");
-    await mkdir(join(home, "proj"), { recursive: true });
-    ollama.clear();
-    cloud.clear();
-    const r = await execa(CLAUDE_BIN, ["-p", "hi from claude MARK-CLAUDE-1", "--settings", join(clientsDir, "claude-code.private.settings.json")], {
-      cwd: join(home, "proj"),
-      env: cleanEnv({ HOME: home, CLAUDE_KEY: KEYS.CLAUDE_KEY }),
-      extendEnv: false,
-      reject: false,
-      timeout: 120_000,
-      input: "",
-    });
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain("hello from the local model");
-    expect(localSaw("MARK-CLAUDE-1")).toBe(true);
-    expect(cloudBodies()).not.toContain("MARK-CLAUDE-1");
+  it("claude -p with the generated everyday and private settings (Anthropic /v1/messages through the gateway): answered by the local model", async () => {
+    for (const [file, mark] of [["claude-code.settings.json", "MARK-CLAUDE-EVERYDAY"], ["claude-code.private.settings.json", "MARK-CLAUDE-1"]] as const) {
+      const home = join(dir, `claude-home-${file}`);
+      await mkdir(join(home, "proj"), { recursive: true });
+      ollama.clear();
+      cloud.clear();
+      const r = await execa(CLAUDE_BIN, ["-p", `hi from claude ${mark}`, "--settings", join(clientsDir, file)], {
+        cwd: join(home, "proj"),
+        env: cleanEnv({ HOME: home, CLAUDE_KEY: KEYS.CLAUDE_KEY }),
+        extendEnv: false,
+        reject: false,
+        timeout: 120_000,
+        input: "",
+      });
+      expect(r.exitCode, `${file}: ${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout, file).toContain("hello from the local model");
+      expect(localSaw(mark), file).toBe(true);
+      expect(cloudBodies(), file).not.toContain(mark);
+    }
   });
 
-  it("opencode run with the generated private opencode.json: answered by the local model", async () => {
-    const home = join(dir, "opencode-home");
-    await mkdir(join(home, "proj"), { recursive: true });
-    await copyFile(join(clientsDir, "opencode.private.json"), join(home, "proj", "opencode.json"));
-    ollama.clear();
-    cloud.clear();
-    const r = await execa(OPENCODE_BIN, ["run", "hi from opencode MARK-OPENCODE-1"], {
-      cwd: join(home, "proj"),
-      env: cleanEnv({ HOME: home, OPENCODE_KEY: KEYS.OPENCODE_KEY }),
-      extendEnv: false,
-      reject: false,
-      timeout: 150_000,
-      input: "",
-    });
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain("hello from the local model");
-    expect(`${r.stdout}\n${r.stderr}`).toContain("secure-core");
-    expect(localSaw("MARK-OPENCODE-1")).toBe(true);
-    expect(cloudBodies()).not.toContain("MARK-OPENCODE-1");
+  it("opencode run with the generated everyday and private opencode.json: answered by the local model, on the file's own model", async () => {
+    for (const [file, mark, alias] of [["opencode.json", "MARK-OPENCODE-EVERYDAY", "coding"], ["opencode.private.json", "MARK-OPENCODE-1", "secure-core"]] as const) {
+      const home = join(dir, `opencode-home-${file}`);
+      await mkdir(join(home, "proj"), { recursive: true });
+      await copyFile(join(clientsDir, file), join(home, "proj", "opencode.json"));
+      expect(JSON.parse(await readFile(join(home, "proj", "opencode.json"), "utf8")).model, file).toBe(`gatewayctl/${alias}`);
+      ollama.clear();
+      cloud.clear();
+      const r = await execa(OPENCODE_BIN, ["run", `hi from opencode ${mark}`], {
+        cwd: join(home, "proj"),
+        env: cleanEnv({ HOME: home, OPENCODE_KEY: KEYS.OPENCODE_KEY }),
+        extendEnv: false,
+        reject: false,
+        timeout: 150_000,
+        input: "",
+      });
+      expect(r.exitCode, `${file}: ${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout, file).toContain("hello from the local model");
+      expect(`${r.stdout}\n${r.stderr}`, file).toContain(alias);
+      expect(localSaw(mark), file).toBe(true);
+      expect(cloudBodies(), file).not.toContain(mark);
+    }
   });
 });
 
