@@ -85,7 +85,7 @@ beforeAll(async () => {
   await copyCheckout(checkout);
   await symlink(join(ROOT, ".venv-litellm"), join(checkout, ".venv-litellm"));
   // "Put the gatewayctl command on your PATH from a checkout": exactly the README's line, in the copy
-  const installEnv = { ...process.env, npm_config_prefix: prefix, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  const installEnv = { ...process.env, npm_config_prefix: prefix, npm_config_prefer_offline: "true", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
   await run("bash", ["-c", walk.install], { cwd: checkout, env: installEnv, maxBuffer: 64 << 20, timeout: 600_000 });
   // the process runtime's step: finds the venv in place
   await run("bash", ["scripts/setup-litellm.sh"], { cwd: checkout, env: installEnv });
