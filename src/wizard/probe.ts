@@ -1,3 +1,4 @@
+import type Dockerode from "dockerode";
 import { localBuildImage, officialImage } from "../artifact/gateway.js";
 import { DEFAULT_LITELLM_VERSION } from "../lib/versions.js";
 import type { LocalType } from "./catalog.js";
@@ -137,7 +138,7 @@ export interface ImageChoice {
 export async function dockerImageChoice(version = DEFAULT_LITELLM_VERSION, pingTimeoutMs = 2500): Promise<ImageChoice> {
   const official = officialImage(version);
   const local = localBuildImage(version);
-  let docker: import("dockerode");
+  let docker: Dockerode;
   try {
     const { connectDocker } = await import("../runtime/docker-connect.js");
     docker = await connectDocker(pingTimeoutMs);
