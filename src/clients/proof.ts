@@ -11,6 +11,15 @@ import type { RouteMap } from "../artifact/types.js";
 import { parseToml } from "./toml.js";
 import { CLIENT_KEY_ENV, localOnlyRoutes } from "./routes.js";
 
+/** A JSON5 file: plain JSON (what gatewayctl writes) through the fast native parser, anything else through JSON5. */
+function parseJson5(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return JSON5.parse(text) as unknown;
+  }
+}
+
 /** One model slot of one client file. */
 export interface ClientSlot {
   file: string;
@@ -159,7 +168,7 @@ const OPENCLAW_SHARED_SLOTS = ["imageModel", "pdfModel", "voiceModel", "utilityM
  * defaults that serve it, must be local-only.
  */
 const openclaw: Extractor = (file, map) => {
-  const doc = JSON5.parse(file.content) as unknown;
+  const doc = parseJson5(file.content);
   if (!isObj(doc)) return [];
   const providers = isObj(doc.models) && isObj(doc.models.providers) ? doc.models.providers : {};
   const keyOf = (provider: string): string | undefined => {
