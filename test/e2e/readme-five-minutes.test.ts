@@ -16,7 +16,8 @@ import { TerminalSession } from "../support/terminal.js";
 const run = promisify(execFile);
 
 /**
- * The README's "Your own gateway in five minutes", walked as a new user walks it: the install line is run in a copy
+ * The README's "Two commands" (the first, in a fresh copy of the checkout) and "Your own gateway in five minutes",
+ * walked as a new user walks it: the install line is run in a copy
  * of this checkout (npm ci there, never in the checkout the suite runs from), and every line of the section's shell
  * block is typed into an interactive bash in a real terminal, from an empty directory, with an empty HOME. The
  * wizard's questions are answered at its prompts. Nothing is run that the README does not say, except the checks.
@@ -179,6 +180,26 @@ async function walkBlock(name: string, runtime: "docker" | "process"): Promise<v
   expect(validated.exitCode, validated.stdout + validated.stderr).toBe(0);
   await run(join(prefix, "bin", "gatewayctl"), ["stop"], { cwd: work, env: { ...process.env, ...shellEnv } });
 }
+
+describe("the README's two commands, in a fresh checkout", () => {
+  it("the first builds the bundled example: the committed golden files, byte for byte", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("## Two commands");
+    const first = /```sh\n([^\n]+)\n```/.exec(readme.slice(start))?.[1];
+    expect(first, "the README's Two commands section lost its first command").toMatch(/^npm ci && npx gatewayctl build /);
+    const checkout = join(base, "checkout");
+    await run("bash", ["-c", first as string], { cwd: checkout, env: { ...process.env, npm_config_prefer_offline: "true" }, maxBuffer: 64 << 20, timeout: 600_000 });
+    const out = /--out (\S+)/.exec(first as string)?.[1] as string;
+    const golden = join(ROOT, "examples", "homelab", "generated");
+    const { stdout: files } = await run("find", [".", "-type", "f"], { cwd: golden });
+    const built = join(checkout, out);
+    for (const f of files.split("\n").filter(Boolean)) {
+      expect(await readFile(join(built, f), "utf8"), f).toBe(await readFile(join(golden, f), "utf8"));
+    }
+    const { stdout: builtFiles } = await run("find", [".", "-type", "f"], { cwd: built });
+    expect(builtFiles.split("\n").filter(Boolean).sort()).toEqual(files.split("\n").filter(Boolean).sort());
+  }, 600_000);
+});
 
 describe("the README's first five minutes, from an empty directory", () => {
   it("the process runtime: install line, then every command of the block typed as written; a route-tested gateway a client reaches", async () => {
