@@ -187,7 +187,9 @@ describe("the README's two commands, in a fresh checkout", () => {
     const start = readme.indexOf("## Two commands");
     const first = /```sh\n([^\n]+)\n```/.exec(readme.slice(start))?.[1];
     expect(first, "the README's Two commands section lost its first command").toMatch(/^npm ci && npx gatewayctl build /);
-    const checkout = join(base, "checkout");
+    // a copy of its own, without dist/ or node_modules/: npm ci's prepare script must build the CLI
+    const checkout = join(base, "two-commands-checkout");
+    await copyCheckout(checkout);
     await run("bash", ["-c", first as string], { cwd: checkout, env: { ...process.env, npm_config_prefer_offline: "true" }, maxBuffer: 64 << 20, timeout: 600_000 });
     const out = /--out (\S+)/.exec(first as string)?.[1] as string;
     const golden = join(ROOT, "examples", "homelab", "generated");
