@@ -7,6 +7,7 @@ import { expandPath } from "../runtime/paths.js";
 import { parsePolicy } from "../policy/load-policy.js";
 import { writeFileAtomic } from "../clients/write-file.js";
 import type { InitAnswers } from "./answers.js";
+import type { Policy } from "../policy/schema.js";
 import {
   DEFAULT_LOCAL_URL,
   DEFAULT_SECRETS_COMMAND,
@@ -21,7 +22,7 @@ import {
   type LocalType,
   type SecretsProviderChoice,
 } from "./catalog.js";
-import { buildPolicy, clientSecretNames, renderPolicyYaml, secretNames, usedCloudProviders } from "./policy-document.js";
+import { clientSecretNames, renderPolicyYaml, secretNames, usedCloudProviders } from "./policy-document.js";
 import { normaliseLocalUrl, probeLocalBackend, type ProbeResult } from "./probe.js";
 import {
   appendGitignore,
@@ -233,7 +234,7 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
         "no chosen lane may use the cloud, or another provider serves it",
     );
   }
-  report.routes = Object.keys(buildPolicy(answers).routes);
+  report.routes = Object.keys(parsed.policy.routes);
 
   await writeFileAtomic(policyPath, policyText);
   report.written.push(policyPath);
@@ -292,7 +293,7 @@ export async function runInit(o: InitOptions): Promise<InitReport> {
     `gatewayctl build${policyFlag}          # proves the routes and writes generated/ (commit it)`,
     `gatewayctl start${policyFlag}`,
     `gatewayctl test-routes${policyFlag}`,
-    ...clientSteps(answers, policyFlag, answers.secrets.provider === "env-file" ? secretsPath : undefined),
+    ...clientSteps(answers, parsed.policy, policyFlag, answers.secrets.provider === "env-file" ? secretsPath : undefined),
   ];
   return report;
 }
@@ -312,13 +313,12 @@ const CLIENT_STEP: Record<InitClientChoice, string> = {
 };
 
 /** One step per chosen client: export its own key (read from the secrets file when init made one), then its file. */
-function clientSteps(answers: InitAnswers, policyFlag: string, secretsPath: string | undefined): string[] {
+function clientSteps(answers: InitAnswers, policy: Policy, policyFlag: string, secretsPath: string | undefined): string[] {
   const file = secretsPath === undefined ? undefined : relative(process.cwd(), secretsPath) || secretsPath;
   const exportKey = (name: string) => (file ? `export ${name}="$(sed -n 's/^${name}=//p' ${file})"` : `export ${name}=<its key>`);
-  const policyClients = buildPolicy(answers).clients ?? {};
   return (answers.clients ?? [...DEFAULT_INIT_CLIENTS]).map((kind) => {
     const keys: string[] = [INIT_CLIENTS[kind].secret];
-    if (kind === "openclaw" && policyClients["openclaw-private"]) keys.push(INIT_CLIENTS["openclaw-private"].secret);
+    if (kind === "openclaw" && policy.clients["openclaw-private"]) keys.push(INIT_CLIENTS["openclaw-private"].secret);
     return `${keys.map(exportKey).join("; ")}; gatewayctl ${CLIENT_STEP[kind].replace("{policy}", policyFlag)}`;
   });
 }
